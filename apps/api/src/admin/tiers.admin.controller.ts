@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import { AdminTokenGuard } from '@platform/security';
+import { TiersService } from '../tiers/tiers.service';
+import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
+
+@ApiTags('admin')
+@ApiBearerAuth('admin-token')
+@Controller({ path: 'admin/tiers', version: '1' })
+@UseGuards(AdminTokenGuard)
+export class TiersAdminController {
+  constructor(private readonly tiers: TiersService) {}
+
+  @Get(':name')
+  @ApiOperation({ summary: "A tier's limits" })
+  @ApiErrors(400, 401, 404)
+  async get(@Param(new ZodValidationPipe(tierParamsSchema, 'params')) params: { name: string }) {
+    const tier = await this.tiers.find(params.name);
+    if (!tier) throw new ApiError(404, 'tier_not_found', `No tier named ${params.name}`);
+    return tier;
+  }
+
+  @Put(':name')
+  @ApiOperation({
+    summary: "Create or replace a tier's limits (other instances see it within TIER_CACHE_TTL_MS)",
+  })
+  @ApiZodBody(tierLimitsSchema)
+  @ApiErrors(400, 401, 413, 415)
+  put(
+    @Param(new ZodValidationPipe(tierParamsSchema, 'params')) params: { name: string },
+    @Body(new ZodValidationPipe(tierLimitsSchema)) body: z.infer<typeof tierLimitsSchema>,
+  ) {
+    return this.tiers.upsert({ name: params.name, ...body });
+  }
+}

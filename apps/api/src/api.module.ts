@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule, type AppConfig } from '@platform/config';
+import { DatabaseModule } from '@platform/database';
+import { HealthModule } from '@platform/health';
+import { HttpExceptionFilter } from '@platform/http';
+import { MetricsModule } from '@platform/observability';
+import { RedisModule } from '@platform/redis';
+import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot({ config }),
+        RedisModule,
+        DatabaseModule,
+        MetricsModule,
+        HealthModule,
+        AuthModule,
+        AdminModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

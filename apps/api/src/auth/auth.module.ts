@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKey } from '@platform/database';
+import { TiersModule } from '../tiers/tiers.module';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeysService } from './api-keys.service';
+import { MeController } from './me.controller';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKey]), TiersModule],
+  controllers: [MeController],
+  providers: [ApiKeysService, ApiKeyGuard],
+  exports: [ApiKeysService, ApiKeyGuard, TiersModule],
+})
+export class AuthModule {}

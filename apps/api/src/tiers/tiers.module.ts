@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Tier } from '@platform/database';
+import { TiersService } from './tiers.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Tier])],
+  providers: [TiersService],
+  exports: [TiersService],
+})
+export class TiersModule {}

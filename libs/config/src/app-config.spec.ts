@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { ConfigValidationError, loadConfig } from './app-config';
+import { capToCpus } from './scale-presets';
+import { parseTrustProxy } from './trust-proxy';
+
+describe('loadConfig', () => {
+  it('works with no variables at all (local defaults)', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/platform');
+    expect(config.database.replicaUrls).toEqual([]);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.http.port).toBe(3000);
+    expect(config.http.workerPort).toBe(3001);
+    expect(config.http.trustProxy).toBe(false);
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        SCALE_PROFILE: 'huge',
+        TRUST_PROXY: '10.0.0.0/99',
+        ADMIN_TOKEN: 'short',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'SCALE_PROFILE', 'ADMIN_TOKEN'])
+      expect(message).toContain(name);
+  });
+
+  it('reports cross-field problems after the per-variable ones pass', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'not-an-ip', ADMIN_USER: 'ops' })).toThrow(
+      /TRUST_PROXY[\s\S]*ADMIN_USER/,
+    );
+  });
+
+  it('applies scale presets, and explicit variables override them', () => {
+    expect(loadConfig({ SCALE_PROFILE: 'large' }).database.poolSize).toBe(50);
+    expect(loadConfig({ SCALE_PROFILE: 'xl' }).redis.connections).toBe(200);
+    expect(loadConfig({ SCALE_PROFILE: 'medium' }).queue.concurrency).toBe(20);
+    expect(loadConfig({ SCALE_PROFILE: 'large', DB_POOL_SIZE: '7' }).database.poolSize).toBe(7);
+  });
+
+  it('never runs more API processes than CPUs', () => {
+    expect(capToCpus(32, 2)).toBe(2);
+    expect(capToCpus(4, 8)).toBe(4);
+    expect(capToCpus(0, 8)).toBe(1);
+    expect(loadConfig({ SCALE_PROFILE: 'xl' }).http.apiProcesses).toBeLessThanOrEqual(availableParallelism());
+  });
+
+  it('parses replica lists and circuit breaker overrides', () => {
+    const config = loadConfig({
+      DATABASE_REPLICA_URLS: 'postgres://a:5433/x, postgres://b:5434/x',
+      CIRCUIT_BREAKERS: '{"redis":{"resetTimeoutMs":500}}',
+    });
+    expect(config.database.replicaUrls).toEqual(['postgres://a:5433/x', 'postgres://b:5434/x']);
+    expect(config.circuitBreakers.redis?.resetTimeoutMs).toBe(500);
+    expect(() => loadConfig({ CIRCUIT_BREAKERS: '{"redis":{"bogus":1}}' })).toThrow(/CIRCUIT_BREAKERS/);
+  });
+});
+
+describe('parseTrustProxy', () => {
+  it('is off by default and accepts hop counts and address lists', () => {
+    expect(parseTrustProxy('')).toBe(false);
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('2')).toBe(2);
+    expect(parseTrustProxy('10.0.0.0/8, 127.0.0.1, ::1')).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(parseTrustProxy('10.0.0.0/33')).toBeInstanceOf(Error);
+    expect(parseTrustProxy('example.com')).toBeInstanceOf(Error);
+  });
+});

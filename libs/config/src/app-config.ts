@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options';
+import { envSchema, type RawEnv } from './env.schema';
+import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+
+export interface AppConfig {
+  nodeEnv: RawEnv['NODE_ENV'];
+  isProduction: boolean;
+  logLevel: RawEnv['LOG_LEVEL'];
+  scaleProfile: ScaleProfile;
+  http: {
+    host: string;
+    port: number;
+    workerPort: number;
+    apiProcesses: number;
+    bodyLimitBytes: number;
+    trustProxy: TrustProxy;
+    shutdownDrainDelayMs: number;
+    shutdownTimeoutMs: number;
+  };
+  admin: { token?: string; user?: string; password?: string };
+  database: {
+    url: string;
+    replicaUrls: string[];
+    poolSize: number;
+    acquireTimeoutMs: number;
+    idleTimeoutMs: number;
+    statementTimeoutMs: number;
+    slowQueryMs: number;
+    replicaCheckIntervalMs: number;
+    maxReplicaLagMs: number;
+    readYourWritesTtlMs: number;
+  };
+  redis: { url: string; keyPrefix: string; connections: number; commandTimeoutMs: number };
+  throttle: {
+    expectedInstances: number;
+    anonymous: { perMinute: number; burst: number };
+    authFailures: { perMinute: number; burst: number };
+    tierCacheTtlMs: number;
+    apiKeyCacheTtlMs: number;
+  };
+  loadShedding: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; retryAfterSeconds: number };
+  circuitBreakers: BreakerOverrides;
+  cache: {
+    l1MaxEntries: number;
+    l1MaxBytes: number;
+    l1TtlMs: number;
+    l2TtlMs: number;
+    compressOverBytes: number;
+  };
+  queue: {
+    concurrency: number;
+    jobTimeoutMs: number;
+    workerShutdownDeadlineMs: number;
+    outboxRelayIntervalMs: number;
+    outboxRelayBatch: number;
+  };
+  webhooks: { allowPrivate: boolean; timeoutMs: number };
+}
+
+/** Boot refuses to start with a bad environment; the message lists every offending variable at once. */
+export class ConfigValidationError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid environment:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  // Empty strings mean "unset" so a blank line in .env does not fail a numeric variable.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const issues: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!parsed.success) throw new ConfigValidationError(issues);
+  const e = parsed.data;
+
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (trustProxy instanceof Error) issues.push(`TRUST_PROXY: ${trustProxy.message}`);
+  const breakers = parseBreakers(e.CIRCUIT_BREAKERS);
+  if (breakers instanceof Error) issues.push(`CIRCUIT_BREAKERS: ${breakers.message}`);
+  if (Boolean(e.ADMIN_USER) !== Boolean(e.ADMIN_PASSWORD)) {
+    issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
+  }
+  if (issues.length > 0 || trustProxy instanceof Error || breakers instanceof Error) {
+    throw new ConfigValidationError(issues);
+  }
+
+  const preset = SCALE_PRESETS[e.SCALE_PROFILE];
+  const isProduction = e.NODE_ENV === 'production';
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    logLevel: e.LOG_LEVEL,
+    scaleProfile: e.SCALE_PROFILE,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      workerPort: e.WORKER_PORT,
+      apiProcesses: capToCpus(e.API_PROCESSES ?? preset.apiProcesses),
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      trustProxy,
+      // Long enough in production for load balancers to see /readyz fail before the listener closes.
+      shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS ?? (isProduction ? 5_000 : 0),
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    admin: { token: e.ADMIN_TOKEN, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
+    database: {
+      url: e.DATABASE_URL,
+      replicaUrls: e.DATABASE_REPLICA_URLS,
+      poolSize: e.DB_POOL_SIZE ?? preset.dbPoolSize,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+      idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      slowQueryMs: e.DB_SLOW_QUERY_MS,
+      replicaCheckIntervalMs: e.REPLICA_CHECK_INTERVAL_MS,
+      maxReplicaLagMs: e.MAX_REPLICA_LAG_MS,
+      readYourWritesTtlMs: e.READ_YOUR_WRITES_TTL_MS,
+    },
+    redis: {
+      url: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      connections: e.REDIS_CONNECTIONS ?? preset.redisConnections,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    },
+    throttle: {
+      expectedInstances: e.THROTTLE_EXPECTED_INSTANCES,
+      anonymous: { perMinute: e.THROTTLE_ANONYMOUS_PER_MINUTE, burst: e.THROTTLE_ANONYMOUS_BURST },
+      authFailures: {
+        perMinute: e.THROTTLE_AUTH_FAILURES_PER_MINUTE,
+        burst: e.THROTTLE_AUTH_FAILURES_BURST,
+      },
+      tierCacheTtlMs: e.TIER_CACHE_TTL_MS,
+      apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+    },
+    loadShedding: {
+      maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.LOAD_SHED_MAX_HEAP_USED_BYTES,
+      retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
+    },
+    circuitBreakers: breakers,
+    cache: {
+      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+      l1TtlMs: e.CACHE_L1_TTL_MS,
+      l2TtlMs: e.CACHE_L2_TTL_MS,
+      compressOverBytes: e.CACHE_COMPRESS_OVER_BYTES,
+    },
+    queue: {
+      concurrency: e.QUEUE_CONCURRENCY ?? preset.queueConcurrency,
+      jobTimeoutMs: e.QUEUE_JOB_TIMEOUT_MS,
+      workerShutdownDeadlineMs: e.WORKER_SHUTDOWN_DEADLINE_MS,
+      outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+      outboxRelayBatch: e.OUTBOX_RELAY_BATCH,
+    },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+  };
+}
+
+function parseBreakers(raw: string): BreakerOverrides | Error {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return new Error('must be a JSON object');
+  }
+  const result = breakerOverridesSchema.safeParse(json);
+  return result.success ? result.data : new Error(z.prettifyError(result.error).replace(/\n/g, '; '));
+}
+
+/** The variable names the schema knows: used by deployment cross-checks and .env.example tests. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);

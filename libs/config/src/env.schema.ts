@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { SCALE_PROFILES } from './scale-presets';
+
+/**
+ * Every environment variable the platform reads, in one place. Values arrive as strings; each is
+ * coerced and checked here so the rest of the code only ever sees typed, validated config.
+ * Optional numeric values without a default fall back to the SCALE_PROFILE preset.
+ */
+const int = (min = 0) => z.coerce.number().int().min(min);
+const optionalInt = (min = 0) => int(min).optional();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${protocols.join(' or ')} URL`,
+  );
+const urlList = (protocols: string[]) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(protocols)));
+const secret = z.string().min(16, 'must be at least 16 characters').optional();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SCALE_PROFILE: z.enum(SCALE_PROFILES).default('small'),
+
+  // HTTP
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0).max(65535).default(3000),
+  WORKER_PORT: int(0).max(65535).default(3001),
+  API_PROCESSES: optionalInt(1),
+  BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+  TRUST_PROXY: z.string().default('false'),
+  SHUTDOWN_DRAIN_DELAY_MS: optionalInt(),
+  SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
+
+  // Credentials
+  ADMIN_TOKEN: secret,
+  ADMIN_USER: z.string().min(1).optional(),
+  ADMIN_PASSWORD: secret,
+
+  // Postgres
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/platform'),
+  DATABASE_REPLICA_URLS: urlList(['postgres:', 'postgresql:']).default([]),
+  DB_POOL_SIZE: optionalInt(1),
+  DB_ACQUIRE_TIMEOUT_MS: int(1).default(2_000),
+  DB_IDLE_TIMEOUT_MS: int(1).default(30_000),
+  DB_STATEMENT_TIMEOUT_MS: int(1).default(30_000),
+  DB_SLOW_QUERY_MS: int(1).default(500),
+  REPLICA_CHECK_INTERVAL_MS: int(50).default(1_000),
+  MAX_REPLICA_LAG_MS: int(0).default(5_000),
+  READ_YOUR_WRITES_TTL_MS: int(100).default(30_000),
+
+  // Redis
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')
+    .default('platform:'),
+  REDIS_CONNECTIONS: optionalInt(1),
+  REDIS_COMMAND_TIMEOUT_MS: int(1).default(1_000),
+
+  // Throttling and load shedding
+  THROTTLE_EXPECTED_INSTANCES: int(1).default(1),
+  THROTTLE_ANONYMOUS_PER_MINUTE: int(1).default(60),
+  THROTTLE_ANONYMOUS_BURST: int(1).default(60),
+  THROTTLE_AUTH_FAILURES_PER_MINUTE: int(1).default(10),
+  THROTTLE_AUTH_FAILURES_BURST: int(1).default(20),
+  TIER_CACHE_TTL_MS: int(0).default(5_000),
+  API_KEY_CACHE_TTL_MS: int(0).default(30_000),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0).default(1_000),
+  LOAD_SHED_MAX_HEAP_USED_BYTES: int(0).default(0),
+  LOAD_SHED_RETRY_AFTER_SECONDS: int(1).default(2),
+  CIRCUIT_BREAKERS: z.string().default('{}'),
+
+  // Cache
+  CACHE_L1_MAX_ENTRIES: int(1).default(10_000),
+  CACHE_L1_MAX_BYTES: int(1024).default(64 * 1024 * 1024),
+  CACHE_L1_TTL_MS: int(1).default(60_000),
+  CACHE_L2_TTL_MS: int(1).default(3_600_000),
+  CACHE_COMPRESS_OVER_BYTES: int(0).default(1024),
+
+  // Queues
+  QUEUE_CONCURRENCY: optionalInt(1),
+  QUEUE_JOB_TIMEOUT_MS: int(1).default(30_000),
+  WORKER_SHUTDOWN_DEADLINE_MS: int(0).default(25_000),
+  OUTBOX_RELAY_INTERVAL_MS: int(10).default(1_000),
+  OUTBOX_RELAY_BATCH: int(1).default(500),
+
+  // Webhooks
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: int(1).default(5_000),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;

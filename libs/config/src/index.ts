@@ -1,0 +1,12 @@
+export { loadConfig, ConfigValidationError, CONFIG_VARIABLES, type AppConfig } from './app-config';
+export { ConfigModule, APP_CONFIG, InjectConfig } from './config.module';
+export { loadDotEnv, currentEnv } from './load-env-file';
+export {
+  SCALE_PRESETS,
+  SCALE_PROFILES,
+  capToCpus,
+  type ScaleProfile,
+  type ScalePreset,
+} from './scale-presets';
+export { parseTrustProxy, type TrustProxy } from './trust-proxy';
+export { breakerOptionsSchema, type BreakerOptions, type BreakerOverrides } from './breaker-options';

@@ -1,0 +1,25 @@
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { postgresOptions } from './data-source-options';
+import { connectResiliently, stopReconnecting } from './resilient-data-source';
+
+/** The primary data source; repositories come from `TypeOrmModule.forFeature` in feature modules. */
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ ...postgresOptions(config), manualInitialization: true }),
+      dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
+    }),
+  ],
+  exports: [TypeOrmModule],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onApplicationShutdown(): void {
+    stopReconnecting(this.dataSource);
+  }
+}

@@ -1,0 +1,63 @@
+import { Controller, Get, Res, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { LifecycleState } from '@platform/http';
+import { AdminTokenGuard } from '@platform/security';
+import { HealthDetailsRegistry } from './health-details.registry';
+import { PostgresHealthIndicator } from './postgres.indicator';
+import { RedisHealthIndicator } from './redis.indicator';
+
+@ApiExcludeController()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly redis: RedisHealthIndicator,
+    private readonly postgres: PostgresHealthIndicator,
+    private readonly lifecycle: LifecycleState,
+    private readonly details: HealthDetailsRegistry,
+  ) {}
+
+  /** Liveness: the process answers. No dependency is checked, so a Redis outage never restarts pods. */
+  @Get('health')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: primary and Redis answer, and we are not draining. */
+  @Get('readyz')
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(reply, this.readinessChecks());
+  }
+
+  /** Every component, for operators (admin token). */
+  @Get('health/detailed')
+  @UseGuards(AdminTokenGuard)
+  detailed(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(reply, [...this.readinessChecks(), ...this.details.all()]);
+  }
+
+  private readinessChecks(): HealthIndicatorFunction[] {
+    return [
+      () => {
+        const session = this.indicators.check('lifecycle');
+        return this.lifecycle.isShuttingDown ? session.down({ message: 'shutting down' }) : session.up();
+      },
+      () => this.postgres.ping('postgres'),
+      () => this.redis.ping('redis'),
+    ];
+  }
+
+  /** Terminus signals failure by throwing 503 with the result; clients still get the component list. */
+  private async run(reply: FastifyReply, checks: HealthIndicatorFunction[]) {
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503).header('retry-after', '5').header('cache-control', 'no-store');
+      return error.getResponse();
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LifecycleState } from '@platform/http';
+import { HealthController } from './health.controller';
+import { HealthDetailsRegistry } from './health-details.registry';
+import { PostgresHealthIndicator } from './postgres.indicator';
+import { RedisHealthIndicator } from './redis.indicator';
+
+/** /health, /readyz and /health/detailed, the same on both apps. */
+@Global()
+@Module({
+  // Readiness failures are answered to the probe; logging each one would flood the log during an outage.
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator, PostgresHealthIndicator],
+  exports: [LifecycleState, HealthDetailsRegistry, PostgresHealthIndicator, RedisHealthIndicator],
+})
+export class HealthModule {}

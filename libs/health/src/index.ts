@@ -1,0 +1,4 @@
+export { HealthModule } from './health.module';
+export { HealthDetailsRegistry } from './health-details.registry';
+export { RedisHealthIndicator } from './redis.indicator';
+export { PostgresHealthIndicator } from './postgres.indicator';

@@ -1,0 +1,37 @@
+import { ApiError } from './api-error';
+
+/**
+ * Maps failures of the database driver (recognised by shape, so this lib needs no driver import)
+ * to the 503s clients are promised: a dependency problem is never a 500.
+ */
+export function dependencyError(error: unknown): ApiError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const driver = (error as { driverError?: { code?: string } }).driverError;
+  const sqlState = driver?.code ?? (error as { code?: string }).code;
+  const message = error.message;
+
+  if (sqlState === '57014') {
+    return new ApiError(503, 'query_timeout', 'The database did not answer in time', {
+      retryAfterSeconds: 1,
+    });
+  }
+  if (/timeout exceeded when trying to connect/i.test(message)) {
+    return new ApiError(503, 'database_busy', 'All database connections are busy; retry shortly', {
+      retryAfterSeconds: 1,
+    });
+  }
+  const unavailable =
+    error.name === 'EntityMetadataNotFoundError' ||
+    /Connection terminated|ECONNREFUSED|connect ECONNREFUSED|the database system is (starting up|shutting down)|terminating connection/i.test(
+      message,
+    ) ||
+    sqlState === 'ECONNREFUSED' ||
+    sqlState === '57P01' ||
+    sqlState === '57P03';
+  if (unavailable) {
+    return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry shortly', {
+      retryAfterSeconds: 2,
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,80 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppConfig, TrustProxy } from '@platform/config';
+import { httpDurationHistogram, requestContext, UNMATCHED_ROUTE } from '@platform/observability';
+import { requestIdFor } from './request-id';
+
+/**
+ * The Fastify adapter both apps use: body limit, request ids, one access-log line and one histogram
+ * observation per request. Fastify's own errors (body limit, bad JSON) reach Nest's exception filter.
+ */
+export function createFastifyAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
+    genReqId: requestIdFor,
+    logger: false,
+    // Keep-alive sockets with no request in flight are closed at shutdown so close() does not wait on them.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  installHooks(adapter.getInstance(), logger);
+  return adapter;
+}
+
+function installHooks(fastify: FastifyInstance, logger: Logger): void {
+  const histogram = httpDurationHistogram();
+  const accessLog = logger.child({ component: 'http' });
+
+  // JSON is the only body type the API speaks; without this Fastify would also accept text/plain.
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // Fastify's JSON parser (prototype-poisoning checks included), except that an empty body with a JSON
+  // content type means "no body": clients often send the header on DELETE. Routes that need a body
+  // still reject it in validation.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    void parseJson(request, text, done);
+  });
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  // Run the handler (Nest's guards, pipes, controller) inside the request's context so every log
+  // line it writes names the request. preHandler runs after body parsing, which would lose the context.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    requestContext.run({ requestId: request.id }, done);
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const seconds = reply.elapsedTime / 1000;
+    histogram.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+    if (accessLog.isLevelEnabled('info')) {
+      accessLog.info(
+        {
+          requestId: request.id,
+          method: request.method,
+          route,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      );
+    }
+    done();
+  });
+}
+
+/** A hop count trusts that many proxies nearest to us (Fastify's own meaning of a number). */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
+}

@@ -1,0 +1,21 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from './error-envelope';
+
+/** Every error leaving a Nest handler, guard or pipe goes out in the JSON envelope. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body, headers } = toErrorResponse(exception, request.id);
+    if (status >= 500) {
+      this.logger.error({ err: exception, status, requestId: request.id }, 'request failed');
+    }
+    if (reply.sent) return;
+    void reply.status(status).headers(headers).send(body);
+  }
+}

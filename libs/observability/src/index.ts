@@ -1,0 +1,5 @@
+export { createLogger, REDACTED_PATHS, type LoggerSettings } from './logger';
+export { PinoNestLogger } from './nest-logger';
+export { requestContext, currentRequestId, type RequestContext } from './request-context';
+export { MetricsModule } from './metrics.module';
+export { httpDurationHistogram, HTTP_DURATION_METRIC, UNMATCHED_ROUTE } from './http-metrics';

@@ -1,0 +1,73 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Connection roles. Each role has different failure semantics:
+ * - commands: request-path calls (throttle, cache, LSN marks) must fail fast, never queue while
+ *   Redis is down, so a breaker can open and a fallback take over.
+ * - subscriber: a connection in subscribe mode can issue nothing else; it reconnects forever.
+ * - BullMQ workers need `maxRetriesPerRequest: null` (blocking commands); producers fail fast.
+ */
+export type RedisRole = 'commands' | 'subscriber' | 'bullmq-worker' | 'bullmq-producer';
+
+export interface RedisConnectionSettings {
+  url: string;
+  commandTimeoutMs: number;
+  connectionName: string;
+}
+
+export function redisOptionsFor(role: RedisRole, settings: RedisConnectionSettings): RedisOptions {
+  const base: RedisOptions = {
+    connectionName: `${settings.connectionName}:${role}`,
+    connectTimeout: 2_000,
+    // Back off up to 2 s between reconnects; never give up (Redis coming back must be noticed).
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    lazyConnect: false,
+  };
+  switch (role) {
+    case 'commands':
+      return {
+        ...base,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: settings.commandTimeoutMs,
+      };
+    case 'subscriber':
+      return { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
+    case 'bullmq-worker':
+      return { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
+    case 'bullmq-producer':
+      return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+  }
+}
+
+export function createRedis(role: RedisRole, settings: RedisConnectionSettings): Redis {
+  return new Redis(settings.url, redisOptionsFor(role, settings));
+}
+
+/** Resolves once the client is ready, or after `timeoutMs` without failing: boot must not hang on Redis. */
+export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once('ready', onReady);
+  });
+}
+
+/** QUIT politely, then disconnect if Redis does not answer (it may be the thing that is down). */
+export async function closeRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
+  if (client.status === 'end') return;
+  const timer = setTimeout(() => client.disconnect(), timeoutMs);
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

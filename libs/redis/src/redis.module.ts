@@ -1,0 +1,62 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { closeRedis, createRedis, waitUntilReady, type RedisConnectionSettings } from './redis-connections';
+
+/** The shared command connection: throttle, cache L2, LSN marks, health ping all use this one. */
+export const REDIS_COMMANDS = Symbol('REDIS_COMMANDS');
+/** The shared subscriber (pub/sub) connection. */
+export const REDIS_SUBSCRIBER = Symbol('REDIS_SUBSCRIBER');
+/** Settings other libs (BullMQ) use to open their own role-specific connections. */
+export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
+
+export const InjectRedis = (): ParameterDecorator => Inject(REDIS_COMMANDS);
+export const InjectRedisSubscriber = (): ParameterDecorator => Inject(REDIS_SUBSCRIBER);
+
+const settingsProvider: Provider = {
+  provide: REDIS_SETTINGS,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig): RedisConnectionSettings => ({
+    url: config.redis.url,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    connectionName: `platform-${process.pid}`,
+  }),
+};
+
+const commandsProvider: Provider = {
+  provide: REDIS_COMMANDS,
+  inject: [REDIS_SETTINGS],
+  useFactory: async (settings: RedisConnectionSettings) => {
+    const client = createRedis('commands', settings);
+    client.on('error', () => undefined); // status is reported by /readyz and the breakers
+    const ready = await waitUntilReady(client, 2_000);
+    if (!ready) new Logger('Redis').warn('Redis not reachable at boot; continuing, readiness reports it');
+    return client;
+  },
+};
+
+const subscriberProvider: Provider = {
+  provide: REDIS_SUBSCRIBER,
+  inject: [REDIS_SETTINGS],
+  useFactory: (settings: RedisConnectionSettings) => {
+    const client = createRedis('subscriber', settings);
+    client.on('error', () => undefined);
+    return client;
+  },
+};
+
+@Global()
+@Module({
+  providers: [settingsProvider, commandsProvider, subscriberProvider],
+  exports: [REDIS_SETTINGS, REDIS_COMMANDS, REDIS_SUBSCRIBER],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_COMMANDS) private readonly commands: Redis,
+    @Inject(REDIS_SUBSCRIBER) private readonly subscriber: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([closeRedis(this.commands), closeRedis(this.subscriber)]);
+  }
+}

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { currentEnv } from '@platform/config';
+
+/** The shared local services; tests never reconfigure or stop these. */
+export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
+export const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export function randomSuffix(): string {
+  return randomBytes(5).toString('hex');
+}
+
+/**
+ * A baseline environment for a test instance: the caller's environment minus anything a developer
+ * may have exported for the platform, plus isolated names (database, Redis key prefix).
+ */
+export function testEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  const base = currentEnv();
+  for (const key of Object.keys(base)) {
+    if (
+      /^(DATABASE_|DB_|REDIS_|ADMIN_|THROTTLE_|CACHE_|QUEUE_|PORT$|WORKER_PORT$|SCALE_PROFILE$)/.test(key)
+    ) {
+      delete base[key];
+    }
+  }
+  return {
+    ...base,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    REDIS_URL: LOCAL_REDIS,
+    REDIS_KEY_PREFIX: `test:${randomSuffix()}:`,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    API_PROCESSES: '1',
+    ...overrides,
+  };
+}
