@@ -28,7 +28,12 @@ async function main(): Promise<void> {
   const { result } = concurrently(
     [
       { name: 'api', command: 'exec node dist/apps/api/src/main.js', env: extraEnv, prefixColor: 'cyan' },
-      { name: 'worker', command: 'exec node dist/apps/worker/src/main.js', env: extraEnv, prefixColor: 'magenta' },
+      {
+        name: 'worker',
+        command: 'exec node dist/apps/worker/src/main.js',
+        env: extraEnv,
+        prefixColor: 'magenta',
+      },
     ],
     { prefix: 'name', killOthersOn: ['failure'], handleInput: false },
   );

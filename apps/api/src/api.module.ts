@@ -6,6 +6,7 @@ import { HealthModule } from '@platform/health';
 import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
+import { ResilienceModule } from '@platform/resilience';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 
@@ -20,6 +21,7 @@ export class ApiModule {
         DatabaseModule,
         MetricsModule,
         HealthModule,
+        ResilienceModule,
         AuthModule,
         AdminModule,
       ],

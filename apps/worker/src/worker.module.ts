@@ -6,6 +6,7 @@ import { HealthModule } from '@platform/health';
 import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
+import { ResilienceModule } from '@platform/resilience';
 
 /** The worker: queue consumers and the outbox relay; its only HTTP is probes and metrics. */
 @Module({})
@@ -13,7 +14,14 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot({ config }), RedisModule, DatabaseModule, MetricsModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot({ config }),
+        RedisModule,
+        DatabaseModule,
+        MetricsModule,
+        HealthModule,
+        ResilienceModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }

@@ -13,6 +13,13 @@ import { RedisHealthIndicator } from './redis.indicator';
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator, PostgresHealthIndicator],
-  exports: [LifecycleState, HealthDetailsRegistry, PostgresHealthIndicator, RedisHealthIndicator],
+  // TerminusModule is re-exported so any lib can build indicators with HealthIndicatorService.
+  exports: [
+    TerminusModule,
+    LifecycleState,
+    HealthDetailsRegistry,
+    PostgresHealthIndicator,
+    RedisHealthIndicator,
+  ],
 })
 export class HealthModule {}
