@@ -1,0 +1,7 @@
+import type { Scenario } from '../bench-contract';
+import { run as httpOverhead } from './http-overhead';
+
+/** Every scenario by name: `npm run bench -- <name>`. */
+export const SCENARIOS: Record<string, Scenario> = {
+  'http-overhead': httpOverhead,
+};
