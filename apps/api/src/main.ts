@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { ConfigValidationError, loadConfig, loadDotEnv } from '@platform/config';
-import { installGracefulShutdown } from '@platform/http';
+import cluster from 'node:cluster';
+import { ConfigValidationError, loadConfig, loadDotEnv, type AppConfig } from '@platform/config';
+import { installGracefulShutdown, superviseCluster } from '@platform/http';
+import { createLogger, serveClusterMetrics } from '@platform/observability';
 import { createApiApp } from './bootstrap';
 
-async function main(): Promise<void> {
-  loadDotEnv();
-  const config = loadConfig();
+/** One server process: the Nest app on PORT, draining on SIGTERM/SIGINT. */
+async function serve(config: AppConfig): Promise<void> {
   const { app, logger } = await createApiApp(config);
   installGracefulShutdown(app, {
     drainDelayMs: config.http.shutdownDrainDelayMs,
@@ -14,6 +15,24 @@ async function main(): Promise<void> {
   });
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.info({ port: config.http.port }, 'api listening');
+}
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig();
+  // API_PROCESSES > 1 (never more than the CPUs): a cluster of servers sharing the port. Under
+  // Kubernetes run one process per pod and scale with replicas instead.
+  if (config.http.apiProcesses > 1 && cluster.isPrimary) {
+    serveClusterMetrics();
+    superviseCluster({
+      processes: config.http.apiProcesses,
+      // Workers drain first; leave them their whole budget before the primary gives up.
+      shutdownTimeoutMs: config.http.shutdownDrainDelayMs + config.http.shutdownTimeoutMs + 1_000,
+      logger: createLogger({ level: config.logLevel, name: 'api-primary' }),
+    });
+    return;
+  }
+  await serve(config);
 }
 
 main().catch((error: unknown) => {

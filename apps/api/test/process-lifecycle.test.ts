@@ -77,4 +77,22 @@ describe('the built API process: boot validation and graceful shutdown', () => {
     );
     expect(rows[0].n).toBe(1);
   });
+
+  it('runs API_PROCESSES servers on one port, reports metrics for all of them, and stops cleanly', async () => {
+    const app = await spawnApp('api', testEnv({ DATABASE_URL: db.url, API_PROCESSES: '2' }));
+    const healthCount = async () => {
+      const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      const match =
+        /http_server_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} (\d+)/.exec(
+          text,
+        );
+      return Number(match?.[1] ?? 0);
+    };
+    const before = await healthCount();
+    const requests = 20;
+    for (let i = 0; i < requests; i += 1) expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
+    // Whichever process answers the scrape, the count covers every process's requests.
+    for (let i = 0; i < 4; i += 1) expect((await healthCount()) - before).toBe(requests);
+    expect(await app.stop('SIGTERM')).toBe(0);
+  });
 });

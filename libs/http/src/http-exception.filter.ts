@@ -16,6 +16,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error({ err: exception, status, requestId: request.id }, 'request failed');
     }
     if (reply.sent) return;
-    void reply.status(status).headers(headers).send(body);
+    // Explicit type: a handler may already have set another (e.g. text/plain on /metrics).
+    void reply.status(status).headers(headers).type('application/json; charset=utf-8').send(body);
   }
 }

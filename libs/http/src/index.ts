@@ -7,3 +7,4 @@ export { createFastifyAdapter } from './fastify-adapter';
 export { installGracefulShutdown, type ShutdownSettings } from './graceful-shutdown';
 export { requestIdFor } from './request-id';
 export { openApiSchema, ApiZodBody, ApiZodQuery, ApiErrors, ERROR_BODY_SCHEMA } from './openapi';
+export { superviseCluster, type ClusterSettings } from './cluster-supervisor';

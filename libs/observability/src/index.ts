@@ -3,3 +3,4 @@ export { PinoNestLogger } from './nest-logger';
 export { requestContext, currentRequestId, type RequestContext } from './request-context';
 export { MetricsModule } from './metrics.module';
 export { httpDurationHistogram, HTTP_DURATION_METRIC, UNMATCHED_ROUTE } from './http-metrics';
+export { serveClusterMetrics, ClusterAwareMetricsController } from './cluster-metrics';

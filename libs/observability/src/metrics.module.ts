@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, register } from 'prom-client';
+import { ClusterAwareMetricsController } from './cluster-metrics';
 
 /** Default process metrics, once per process (several app instances may share one in tests). */
 function collectDefaultMetricsOnce(): void {
@@ -10,7 +11,12 @@ function collectDefaultMetricsOnce(): void {
 
 @Module({
   imports: [
-    PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: false }, global: true }),
+    PrometheusModule.register({
+      path: '/metrics',
+      controller: ClusterAwareMetricsController,
+      defaultMetrics: { enabled: false },
+      global: true,
+    }),
   ],
 })
 export class MetricsModule {
