@@ -5,3 +5,6 @@ export { ENTITIES, MIGRATIONS } from './schema';
 export { Tier, PRIORITY_CLASSES, type PriorityClass } from './entities/tier.entity';
 export { ApiKey } from './entities/api-key.entity';
 export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type IssuedApiKey } from './seed';
+export { UserEvent, EVENT_TYPES, type EventType } from './entities/user-event.entity';
+export { Recommendation } from './entities/recommendation.entity';
+export { WebhookSubscription } from './entities/webhook-subscription.entity';
