@@ -9,6 +9,7 @@ import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class ApiModule {
@@ -24,6 +25,7 @@ export class ApiModule {
         ResilienceModule,
         AuthModule,
         AdminModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
