@@ -5,7 +5,7 @@ export interface BenchOptions {
   connections: number;
   /** Free-form flags after the scenario name (`--keys 100000`). */
   flags: Record<string, string>;
-  progress(line: string): void;
+  progress: (line: string) => void;
 }
 
 export interface BenchResult {

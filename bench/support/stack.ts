@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { currentEnv, loadConfig } from '@platform/config';
+import {
+  dropDatabase,
+  ensureDatabase,
+  issueApiKey,
+  postgresOptions,
+  runMigrations,
+  seedDefaultTiers,
+} from '@platform/database';
+
+// Compiled into dist/bench/support; the repository root is three levels up.
+const ROOT = resolve(__dirname, '../../..');
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+export interface Stack {
+  apiUrl: string;
+  workerUrl?: string;
+  env: Record<string, string | undefined>;
+  dataSource: DataSource;
+  /** A key on the `internal` tier (limits far above what the bench sends), unless a scenario wants limits. */
+  apiKey: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => ok(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export function startProcess(
+  entry: string,
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): ChildProcess {
+  const proc = spawn(process.execPath, [resolve(ROOT, entry), ...args], {
+    env: env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return proc;
+}
+
+export async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * The real API (and optionally worker) processes against the local Postgres and Redis, on a fresh
+ * database that is dropped afterwards. Logs at `info` like production (the access log is part of the
+ * cost being measured).
+ */
+export async function startStack(
+  options: { worker?: boolean; env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const suffix = randomBytes(4).toString('hex');
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/bench_${suffix}`;
+  const base = currentEnv();
+  const env: Record<string, string | undefined> = {
+    PATH: base.PATH,
+    HOME: base.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `bench:${suffix}:`,
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    API_PROCESSES: '1',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  await ensureDatabase(databaseUrl);
+  await runMigrations(config);
+  const dataSource = new DataSource({ ...postgresOptions(config, databaseUrl, 'bench'), poolSize: 4 });
+  await dataSource.initialize();
+  await seedDefaultTiers(dataSource);
+  const apiKey = (await issueApiKey(dataSource, 'bench', 'internal')).key;
+
+  const apiPort = await freePort();
+  const workerPort = await freePort();
+  env.PORT = String(apiPort);
+  env.WORKER_PORT = String(workerPort);
+  const procs = [startProcess('dist/apps/api/src/main.js', env)];
+  if (options.worker) procs.push(startProcess('dist/apps/worker/src/main.js', env));
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const workerUrl = options.worker ? `http://127.0.0.1:${workerPort}` : undefined;
+  await waitForHttp(`${apiUrl}/readyz`);
+  if (workerUrl) await waitForHttp(`${workerUrl}/readyz`);
+
+  return {
+    apiUrl,
+    workerUrl,
+    env,
+    dataSource,
+    apiKey,
+    stop: async () => {
+      await Promise.all(procs.map(stopProcess));
+      await dataSource.destroy();
+      await dropDatabase(databaseUrl);
+    },
+  };
+}
