@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TieredCache } from '@platform/cache';
 import { issueApiKey } from '@platform/database';
-import { openTestCache, type TestCache } from '../../libs/cache/test/open-test-cache';
+import { Redis } from 'ioredis';
 import {
   createTestDatabase,
   PrivateRedis,
@@ -34,7 +34,9 @@ describe('cache with its Redis stopped (private redis-server)', () => {
   let db: TestDatabase;
   let api: RunningApp;
   let cache: TieredCache;
-  let other: TestCache;
+  let otherApi: RunningApp;
+  let other: TieredCache;
+  let inspect: Redis;
   let warmKeys: string[];
   const prefix = `test:${randomSuffix()}:`;
 
@@ -42,15 +44,21 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     redis = await PrivateRedis.start();
     db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix };
-    api = await startInProcess('api', testEnv(env));
+    [api, otherApi] = await Promise.all([
+      startInProcess('api', testEnv(env)),
+      startInProcess('api', testEnv(env)),
+    ]);
     cache = api.app.get(TieredCache);
-    other = await openTestCache(env);
+    other = otherApi.app.get(TieredCache);
+    inspect = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    inspect.on('error', () => undefined);
     warmKeys = await Promise.all(
       ['a', 'b', 'c'].map(async (n) => (await issueApiKey(db.dataSource, n, 'free')).key),
     );
   });
   afterAll(async () => {
-    await other?.close();
+    inspect?.disconnect();
+    await otherApi?.close();
     await api?.close();
     await db?.drop();
     await redis?.destroy();
@@ -104,11 +112,11 @@ describe('cache with its Redis stopped (private redis-server)', () => {
 
     await redis.resume();
     // Another instance writes to L2; this one reads it from L2 once its breaker lets calls through.
-    await other.cache.set('after', 'from-l2').catch(() => undefined);
+    await other.set('after', 'from-l2').catch(() => undefined);
     const back = performance.now();
     let seen: unknown;
     while (performance.now() - back < 30_000) {
-      await other.cache.set('after', 'from-l2');
+      await other.set('after', 'from-l2');
       seen = await cache.lookup('after');
       if ((seen as { source?: string } | undefined)?.source === 'l2') break;
       await sleep(200);
@@ -119,7 +127,7 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     // And the HTTP path writes to L2 again: a response cached here is a HIT-L2 on the other side.
     const fresh = (await issueApiKey(db.dataSource, 'fresh', 'free')).key;
     expect((await me(fresh)).headers.get('x-cache')).toBe('MISS');
-    const keys = await other.redis.keys(`${prefix}cache:v:http:*`);
+    const keys = await inspect.keys(`${prefix}cache:v:http:*`);
     expect(keys.length).toBeGreaterThan(0);
   });
 });

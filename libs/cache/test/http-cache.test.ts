@@ -30,9 +30,10 @@ import { testEnv } from '../../../test/support';
 @Injectable()
 class HeaderCallerGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { caller?: { apiKeyId: string } }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     const caller = request.headers['x-caller'];
-    if (typeof caller === 'string') request.caller = { apiKeyId: caller };
+    // Only the id matters to the cache; the app's Caller type (if compiled in) asks for more.
+    if (typeof caller === 'string') (request as { caller?: unknown }).caller = { apiKeyId: caller };
     return true;
   }
 }
