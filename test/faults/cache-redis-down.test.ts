@@ -129,5 +129,16 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     expect((await me(fresh)).headers.get('x-cache')).toBe('MISS');
     const keys = await inspect.keys(`${prefix}cache:v:http:*`);
     expect(keys.length).toBeGreaterThan(0);
+
+    // Invalidation reaches the other instance again: its subscription came back with Redis.
+    await cache.set('again', 1);
+    expect(await other.lookup('again')).toEqual({ value: 1, source: 'l2' });
+    expect(await other.lookup('again')).toEqual({ value: 1, source: 'l1' });
+    await cache.del('again');
+    const deleted = performance.now();
+    while ((await other.lookup('again')) !== undefined) {
+      if (performance.now() - deleted > 2_000) throw new Error('the other instance kept its copy');
+      await sleep(1);
+    }
   });
 });

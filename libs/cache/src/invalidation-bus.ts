@@ -32,6 +32,7 @@ export class InvalidationBus {
   readonly channel: string;
   private wasReady = false;
   private lostSinceReady = false;
+  private subscribing = false;
   private readonly onMessage = (channel: string, raw: string) => this.receive(channel, raw);
   private readonly onReady = () => this.ready();
   private readonly onClose = () => {
@@ -51,9 +52,7 @@ export class InvalidationBus {
     this.subscriber.on('message', this.onMessage);
     this.subscriber.on('ready', this.onReady);
     this.subscriber.on('close', this.onClose);
-    if (this.subscriber.status === 'ready') this.wasReady = true;
-    // With the offline queue on, this waits for Redis when it is down at boot; do not block boot on it.
-    this.subscriber.subscribe(this.channel).catch(() => undefined);
+    if (this.subscriber.status === 'ready') this.ready();
   }
 
   async stop(): Promise<void> {
@@ -71,6 +70,15 @@ export class InvalidationBus {
   }
 
   private ready(): void {
+    // Subscribe only on a live connection: queued in the offline queue while Redis is down, the
+    // command would hold up the connection's QUIT at shutdown. ioredis re-subscribes by itself after
+    // later reconnects.
+    if (!this.subscribing) {
+      this.subscribing = true;
+      this.subscriber.subscribe(this.channel).catch(() => {
+        this.subscribing = false;
+      });
+    }
     if (this.lostSinceReady) {
       this.lostSinceReady = false;
       this.handlers.onResubscribed();
