@@ -38,6 +38,7 @@ export interface CacheEntryOptions<T = unknown> {
 export type CacheSource = 'l1' | 'l2' | 'loader';
 
 const PENDING_LIMIT = 10_000;
+const PENDING_RETRY_MS = 1_000;
 
 /**
  * Two layers: L1 in process (lru-cache, bounded by count and bytes), L2 in Redis (shared by every
@@ -59,6 +60,7 @@ export class TieredCache {
   /** Invalidations that could not reach Redis; sent again when the command connection is back. */
   private readonly pending = { keys: new Set<string>(), tags: new Set<string>() };
   private readonly onRedisReady = () => void this.flushPending();
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly settings: TieredCacheSettings,
@@ -83,6 +85,7 @@ export class TieredCache {
 
   async stop(): Promise<void> {
     this.redis.off('ready', this.onRedisReady);
+    clearTimeout(this.retryTimer);
     this.untrack();
     await this.bus.stop();
   }
@@ -282,7 +285,14 @@ export class TieredCache {
       this.logger.error({ limit: PENDING_LIMIT }, 'pending invalidations over the limit; dropped');
       this.pending.keys.clear();
       this.pending.tags.clear();
+      return;
     }
+    // A reconnect triggers a replay at once ('ready'); a Redis that hung and recovered without
+    // dropping the connection does not, so retry on a timer as well.
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushPending();
+    }, PENDING_RETRY_MS).unref();
   }
 
   private async flushPending(): Promise<void> {
