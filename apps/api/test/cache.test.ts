@@ -151,4 +151,15 @@ describe('tiered cache through the API (two instances, real Postgres, Redis, HTT
     expect(text).toMatch(/cache_l1_bytes [1-9]/);
     expect(text).toMatch(/cache_load_duration_seconds_count\{result="success"\} [1-9]/);
   });
+
+  it('lists the cache in /health/detailed', async () => {
+    const res = await fetch(`${one.baseUrl}/health/detailed`, { headers: admin });
+    const body = (await res.json()) as { details: Record<string, Record<string, unknown>> };
+    expect(body.details.cache).toMatchObject({
+      status: 'up',
+      l1Entries: expect.any(Number),
+      l1Bytes: expect.any(Number),
+      l2Breaker: 'closed',
+    });
+  });
 });
