@@ -124,6 +124,9 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     console.log(`L2 in use again ${(performance.now() - back).toFixed(0)} ms after Redis came back`);
     expect(seen).toEqual({ value: 'from-l2', source: 'l2' });
     expect(cache.breakerState).toBe('closed');
+    // Invalidations sent while the subscription was down were lost, so L1 was cleared on resubscribe.
+    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/cache_invalidations_total\{scope="all",origin="local"\} [1-9]/);
     // And the HTTP path writes to L2 again: a response cached here is a HIT-L2 on the other side.
     const fresh = (await issueApiKey(db.dataSource, 'fresh', 'free')).key;
     expect((await me(fresh)).headers.get('x-cache')).toBe('MISS');
