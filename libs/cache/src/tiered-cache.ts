@@ -115,7 +115,8 @@ export class TieredCache {
     }
     this.requests.inc({ layer: 'l1', result: 'miss' });
     const remote = await this.readL2<T>(key, this.settings.l1TtlMs, () => []);
-    return remote && { value: remote, source: 'l2' };
+    // `null` is a value like any other; only `undefined` means absent.
+    return remote === undefined ? undefined : { value: remote, source: 'l2' };
   }
 
   /** Stores in both layers. `undefined` is not a value and is not stored. */

@@ -141,6 +141,13 @@ describe('TieredCache against real Redis', () => {
     expect(loads).toBe(1);
   });
 
+  it('null is a value: stored and found in both layers', async () => {
+    const key = freshKey();
+    await a.cache.set(key, null);
+    expect(await a.cache.lookup(key)).toEqual({ value: null, source: 'l1' });
+    expect(await b.cache.lookup(key)).toEqual({ value: null, source: 'l2' });
+  });
+
   it('undefined from a loader is returned but not stored', async () => {
     const key = freshKey();
     let loads = 0;
