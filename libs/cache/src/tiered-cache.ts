@@ -127,8 +127,9 @@ export class TieredCache {
     // Invalidate loads in flight: what they bring back is older than this value.
     this.flights.invalidate(key);
     await this.store(key, value, l1TtlMs, l2TtlMs, tags);
-    // Other instances may hold the previous value in L1: they drop it and refill from L2.
-    await this.bus.publish({ keys: [key], tags: [] }).catch(() => undefined);
+    // Other instances may hold the previous value in L1: they drop it and refill from L2. Best effort,
+    // through the breaker, so a write does not wait on a Redis known to be failing.
+    await this.breaker.execute(() => this.bus.publish({ keys: [key], tags: [] })).catch(() => undefined);
   }
 
   /** The cached value, or the loader's (stored, unless `undefined`); one load per key at a time. */
