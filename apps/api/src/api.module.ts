@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
@@ -23,6 +24,7 @@ export class ApiModule {
         MetricsModule,
         HealthModule,
         ResilienceModule,
+        TieredCacheModule,
         AuthModule,
         AdminModule,
         WebhooksModule,

@@ -24,7 +24,7 @@ export class TiersAdminController {
 
   @Put(':name')
   @ApiOperation({
-    summary: "Create or replace a tier's limits (other instances see it within TIER_CACHE_TTL_MS)",
+    summary: "Create or replace a tier's limits (every instance drops its cached copy at once)",
   })
   @ApiZodBody(tierLimitsSchema)
   @ApiErrors(400, 401, 413, 415)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
+import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { ApiKey, issueApiKey, type IssuedApiKey } from '@platform/database';
 import { sha256Hex } from '@platform/security';
@@ -12,42 +12,51 @@ export interface LiveKey {
   tierName: string;
 }
 
-/** Looks up live keys by the hash of the presented secret; cached in process for API_KEY_CACHE_TTL_MS. */
+/** Tag carried by everything cached for one API key (its lookup, its cached responses). */
+export const apiKeyCacheTag = (id: string): string => `api-key:${id}`;
+
+/**
+ * Looks up live keys by the hash of the presented secret, through the tiered cache. Revoking a key
+ * invalidates its tag on every instance at once; API_KEY_CACHE_TTL_MS only bounds a lost invalidation.
+ */
 @Injectable()
 export class ApiKeysService {
-  private readonly byHash: LRUCache<string, LiveKey>;
+  private readonly ttlMs: number;
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: TieredCache,
     @InjectConfig() config: AppConfig,
   ) {
-    this.byHash = new LRUCache({ max: 100_000, ttl: Math.max(1, config.throttle.apiKeyCacheTtlMs) });
+    this.ttlMs = Math.max(1, config.throttle.apiKeyCacheTtlMs);
   }
 
-  async findLive(secret: string): Promise<LiveKey | undefined> {
+  /** Unknown or revoked keys are not cached (undefined is never stored). */
+  findLive(secret: string): Promise<LiveKey | undefined> {
     const hash = sha256Hex(secret);
-    const cached = this.byHash.get(hash);
-    if (cached) return cached;
-    const row = await this.keys.findOne({
-      where: { keyHash: hash, revokedAt: IsNull() },
-      select: { id: true, name: true, tierName: true },
-    });
-    if (!row) return undefined;
-    const live = { id: row.id, name: row.name, tierName: row.tierName };
-    this.byHash.set(hash, live);
-    return live;
+    return this.cache.wrap<LiveKey | undefined>(
+      `api-key:hash:${hash}`,
+      async () => {
+        const row = await this.keys.findOne({
+          where: { keyHash: hash, revokedAt: IsNull() },
+          select: { id: true, name: true, tierName: true },
+        });
+        return row ? { id: row.id, name: row.name, tierName: row.tierName } : undefined;
+      },
+      { ttlMs: this.ttlMs, tags: (live) => (live ? [apiKeyCacheTag(live.id)] : []) },
+    );
   }
 
   issue(name: string, tier: string): Promise<IssuedApiKey> {
     return issueApiKey(this.dataSource, name, tier);
   }
 
-  /** Revokes a key; returns false when no live key has that id. Clears this instance's cache at once. */
+  /** Revokes a key; returns false when no live key has that id. Every instance forgets it at once. */
   async revoke(id: string): Promise<boolean> {
     const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     if (!result.affected) return false;
-    for (const [hash, live] of this.byHash.entries()) if (live.id === id) this.byHash.delete(hash);
+    await this.cache.invalidateTags([apiKeyCacheTag(id)]);
     return true;
   }
 }

@@ -1,40 +1,47 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import type { Repository } from 'typeorm';
+import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { Tier } from '@platform/database';
 
 export type TierLimits = Pick<Tier, 'name' | 'ratePerMinute' | 'burst' | 'defaultPriority' | 'maxBatch'>;
 
+/** Tag carried by everything cached from a tier's limits (its lookup, cached /v1/me responses). */
+export const tierCacheTag = (name: string): string => `tier:${name}`;
+
 /**
- * Tier rules, read on every authenticated request, so cached in process for TIER_CACHE_TTL_MS:
- * an admin change reaches every instance within that TTL.
+ * Tier rules, read on every authenticated request, so kept in the tiered cache. A change through
+ * `upsert` invalidates the tier's tag on every instance at once; TIER_CACHE_TTL_MS only bounds how
+ * long a copy lives if an invalidation is ever lost.
  */
 @Injectable()
 export class TiersService {
-  private readonly cache: LRUCache<string, TierLimits>;
+  private readonly ttlMs: number;
 
   constructor(
     @InjectRepository(Tier) private readonly tiers: Repository<Tier>,
+    private readonly cache: TieredCache,
     @InjectConfig() config: AppConfig,
   ) {
-    this.cache = new LRUCache({ max: 1_000, ttl: Math.max(1, config.throttle.tierCacheTtlMs) });
+    this.ttlMs = Math.max(1, config.throttle.tierCacheTtlMs);
   }
 
-  async find(name: string): Promise<TierLimits | undefined> {
-    const cached = this.cache.get(name);
-    if (cached) return cached;
-    const tier = await this.tiers.findOneBy({ name });
-    if (!tier) return undefined;
-    const limits = toLimits(tier);
-    this.cache.set(name, limits);
-    return limits;
+  /** Unknown tiers are not cached (undefined is never stored). */
+  find(name: string): Promise<TierLimits | undefined> {
+    return this.cache.wrap(
+      `tier:${name}`,
+      async () => {
+        const tier = await this.tiers.findOneBy({ name });
+        return tier ? toLimits(tier) : undefined;
+      },
+      { ttlMs: this.ttlMs, tags: [tierCacheTag(name)] },
+    );
   }
 
   async upsert(limits: TierLimits): Promise<TierLimits> {
     await this.tiers.upsert(limits, ['name']);
-    this.cache.delete(limits.name);
+    await this.cache.invalidateTags([tierCacheTag(limits.name)]);
     const saved = await this.tiers.findOneByOrFail({ name: limits.name });
     return toLimits(saved);
   }

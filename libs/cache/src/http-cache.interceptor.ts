@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
+import { TieredCache, type CacheSource } from './tiered-cache';
+
+/** What is cached for a response: the exact bytes sent, and their ETag. */
+interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
+
+@Injectable()
+export class HttpCacheInterceptor implements NestInterceptor {
+  constructor(
+    private readonly cache: TieredCache,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.get<CachedResponseOptions | undefined>(
+      CACHED_RESPONSE,
+      context.getHandler(),
+    );
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    if (!options || request.method !== 'GET') return next.handle();
+    const callerId = (request as { caller?: { apiKeyId?: string } }).caller?.apiKeyId;
+    if (options.perCaller && !callerId) return next.handle();
+    const key = `http:${options.perCaller ? callerId : '*'}:${request.url}`;
+    return from(this.respond(key, options, request, http.getResponse<FastifyReply>(), next));
+  }
+
+  private async respond(
+    key: string,
+    options: CachedResponseOptions,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const { value: cached, source } = await this.cache.wrapWithSource<CachedBody | undefined>(
+      key,
+      async () => {
+        const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        // Nothing to cache (an empty response): each waiter answers with nothing too.
+        return result === undefined || result === null ? undefined : toCachedBody(result);
+      },
+      { ttlMs: options.ttlMs, l1TtlMs: options.l1TtlMs, tags: options.tags?.(request) ?? [] },
+    );
+    reply.header('x-cache', X_CACHE[source]);
+    if (!cached) return undefined;
+    reply.header('etag', cached.etag);
+    if (options.perCaller) {
+      // Per-caller data must not be kept by shared caches; clients revalidate with the ETag.
+      reply.header('cache-control', 'private, no-cache');
+      reply.header('vary', 'authorization, x-api-key');
+    }
+    if (etagMatches(request.headers['if-none-match'], cached.etag)) {
+      return new Response(null, { status: 304 });
+    }
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return cached.body;
+  }
+}
+
+function toCachedBody(result: unknown): CachedBody {
+  const body = JSON.stringify(result);
+  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+  return { body, etag };
+}
+
+/** RFC 9110 If-None-Match: a list of (possibly weak) tags or `*`, compared weakly. */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return value
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,89 @@
+import {
+  Global,
+  Inject,
+  Module,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { createCache } from 'cache-manager';
+import type { Redis } from 'ioredis';
+import { Keyv } from 'keyv';
+import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { HealthDetailsRegistry } from '@platform/health';
+import { REDIS_COMMANDS, REDIS_SUBSCRIBER } from '@platform/redis';
+import { CircuitBreakerRegistry } from '@platform/resilience';
+import { HttpCacheInterceptor } from './http-cache.interceptor';
+import { TieredCache } from './tiered-cache';
+import { TieredKeyvStore } from './tiered-keyv-store';
+
+/** The breaker guarding every L2 call; tune with CIRCUIT_BREAKERS={"cache-l2":{...}}. */
+export const CACHE_L2_BREAKER = 'cache-l2';
+
+const tieredCacheProvider: Provider = {
+  provide: TieredCache,
+  inject: [APP_CONFIG, REDIS_COMMANDS, REDIS_SUBSCRIBER, CircuitBreakerRegistry],
+  useFactory: (config: AppConfig, redis: Redis, subscriber: Redis, breakers: CircuitBreakerRegistry) =>
+    new TieredCache(
+      { keyPrefix: config.redis.keyPrefix, ...config.cache },
+      redis,
+      subscriber,
+      // A cache read must never wait long for Redis: give up after a short timeout and, once Redis
+      // keeps failing, stop asking for a while (L1 and the loaders serve meanwhile).
+      breakers.get(CACHE_L2_BREAKER, { timeoutMs: 500, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+    ),
+};
+
+/**
+ * `CACHE_MANAGER` as users of @nestjs/cache-manager know it, backed by the tiered cache (its own
+ * `wrap` coalesces concurrent calls too). `TieredCache` itself adds tags and per-layer TTLs.
+ */
+const cacheManagerProvider: Provider = {
+  provide: CACHE_MANAGER,
+  inject: [TieredCache],
+  useFactory: (cache: TieredCache) =>
+    createCache({
+      stores: [
+        new Keyv({
+          store: new TieredKeyvStore(cache),
+          serialize: undefined,
+          deserialize: undefined,
+          useKeyPrefix: false,
+        }),
+      ],
+    }),
+};
+
+@Global()
+@Module({
+  providers: [tieredCacheProvider, cacheManagerProvider, HttpCacheInterceptor],
+  exports: [TieredCache, CACHE_MANAGER, HttpCacheInterceptor],
+})
+export class TieredCacheModule implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    @Inject(TieredCache) private readonly cache: TieredCache,
+    private readonly healthDetails: HealthDetailsRegistry,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.cache.start();
+    this.healthDetails.register('cache', () => {
+      const details = {
+        l1Entries: this.cache.l1Entries,
+        l1Bytes: this.cache.l1Bytes,
+        l2Breaker: this.cache.breakerState,
+      };
+      const session = this.indicators.check('cache');
+      // Running on L1 alone still serves every request: degraded, not down.
+      return this.cache.breakerState === 'closed' ? session.up(details) : session.degraded(details);
+    });
+  }
+
+  // Before RedisModule closes the connections (that happens in onApplicationShutdown).
+  async onModuleDestroy(): Promise<void> {
+    await this.cache.stop();
+  }
+}

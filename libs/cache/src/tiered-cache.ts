@@ -1,0 +1,312 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { NamedBreaker } from '@platform/resilience';
+import {
+  cacheInvalidationsCounter,
+  cacheLoadHistogram,
+  cacheRequestsCounter,
+  registerL1Gauges,
+  trackL1,
+} from './cache-metrics';
+import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
+import { L1Cache } from './l1-cache';
+import { L2RedisStore } from './l2-redis-store';
+import { SingleFlight } from './single-flight';
+
+export interface TieredCacheSettings {
+  keyPrefix: string;
+  l1MaxEntries: number;
+  l1MaxBytes: number;
+  l1TtlMs: number;
+  l2TtlMs: number;
+  compressOverBytes: number;
+}
+
+export interface CacheEntryOptions<T = unknown> {
+  /** TTL for both layers (ms); `l1TtlMs` / `l2TtlMs` override it per layer. */
+  ttlMs?: number;
+  l1TtlMs?: number;
+  l2TtlMs?: number;
+  /**
+   * Tags to invalidate this entry by (`invalidateTags`), on every instance; a function when the tags
+   * depend on the loaded value (an API key's id, found by its hash).
+   */
+  tags?: readonly string[] | ((value: T) => readonly string[]);
+}
+
+/** Where a value came from: L1, L2 (and copied into L1), or the loader (a miss). */
+export type CacheSource = 'l1' | 'l2' | 'loader';
+
+const PENDING_LIMIT = 10_000;
+const PENDING_RETRY_MS = 1_000;
+
+/**
+ * Two layers: L1 in process (lru-cache, bounded by count and bytes), L2 in Redis (shared by every
+ * instance, compressed over a threshold). Reads go L1 → L2 (refilling L1) → loader; concurrent misses
+ * for one key share one L2 read and one load. Invalidation deletes L2 and tells every instance over
+ * pub/sub to drop its L1 copy. Every Redis call goes through the L2 breaker: when Redis fails, the
+ * cache serves L1 and calls loaders, and never fails the caller because of Redis.
+ */
+export class TieredCache {
+  private readonly logger = new Logger('TieredCache');
+  private readonly l1: L1Cache;
+  private readonly l2: L2RedisStore;
+  private readonly flights = new SingleFlight<{ value: unknown; source: CacheSource }>();
+  private readonly bus: InvalidationBus;
+  private readonly requests = cacheRequestsCounter();
+  private readonly loads = cacheLoadHistogram();
+  private readonly invalidations = cacheInvalidationsCounter();
+  private readonly untrack: () => void;
+  /** Invalidations that could not reach Redis; sent again when the command connection is back. */
+  private readonly pending = { keys: new Set<string>(), tags: new Set<string>() };
+  private readonly onRedisReady = () => void this.flushPending();
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly settings: TieredCacheSettings,
+    private readonly redis: Redis,
+    subscriber: Redis,
+    private readonly breaker: NamedBreaker,
+  ) {
+    this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });
+    this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes);
+    this.bus = new InvalidationBus(redis, subscriber, settings.keyPrefix, {
+      onRemote: (message) => this.dropLocal(message, 'remote'),
+      onResubscribed: () => this.dropAllLocal('missed invalidations while the subscription was down'),
+    });
+    registerL1Gauges();
+    this.untrack = trackL1(this);
+  }
+
+  async start(): Promise<void> {
+    this.redis.on('ready', this.onRedisReady);
+    await this.bus.start();
+  }
+
+  async stop(): Promise<void> {
+    this.redis.off('ready', this.onRedisReady);
+    clearTimeout(this.retryTimer);
+    this.untrack();
+    await this.bus.stop();
+  }
+
+  get l1Entries(): number {
+    return this.l1.entries;
+  }
+
+  get l1Bytes(): number {
+    return this.l1.bytes;
+  }
+
+  get breakerState(): string {
+    return this.breaker.state;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await this.lookup<T>(key))?.value;
+  }
+
+  /** Like `get`, and says which layer answered. */
+  async lookup<T>(key: string): Promise<{ value: T; source: 'l1' | 'l2' } | undefined> {
+    const local = this.l1.get(key);
+    if (local) {
+      this.requests.inc({ layer: 'l1', result: 'hit' });
+      return { value: local.value as T, source: 'l1' };
+    }
+    this.requests.inc({ layer: 'l1', result: 'miss' });
+    const remote = await this.readL2<T>(key, this.settings.l1TtlMs, () => []);
+    // `null` is a value like any other; only `undefined` means absent.
+    return remote === undefined ? undefined : { value: remote, source: 'l2' };
+  }
+
+  /** Stores in both layers. `undefined` is not a value and is not stored. */
+  async set<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
+    if (value === undefined) return;
+    const { l1TtlMs, l2TtlMs } = this.resolve(options);
+    const tags = tagsFor(options, value);
+    // Invalidate loads in flight: what they bring back is older than this value.
+    this.flights.invalidate(key);
+    await this.store(key, value, l1TtlMs, l2TtlMs, tags);
+    // Other instances may hold the previous value in L1: they drop it and refill from L2. Best effort,
+    // through the breaker, so a write does not wait on a Redis known to be failing.
+    await this.breaker.execute(() => this.bus.publish({ keys: [key], tags: [] })).catch(() => undefined);
+  }
+
+  /** The cached value, or the loader's (stored, unless `undefined`); one load per key at a time. */
+  async wrap<T>(key: string, loader: () => Promise<T>, options: CacheEntryOptions<T> = {}): Promise<T> {
+    return (await this.wrapWithSource(key, loader, options)).value;
+  }
+
+  async wrapWithSource<T>(
+    key: string,
+    loader: () => Promise<T>,
+    options: CacheEntryOptions<T> = {},
+  ): Promise<{ value: T; source: CacheSource }> {
+    const local = this.l1.get(key);
+    if (local) {
+      this.requests.inc({ layer: 'l1', result: 'hit' });
+      return { value: local.value as T, source: 'l1' };
+    }
+    this.requests.inc({ layer: 'l1', result: 'miss' });
+    const { l1TtlMs, l2TtlMs } = this.resolve(options);
+    const { promise } = this.flights.run(key, async (flight) => {
+      const remote = await this.readL2<T>(
+        key,
+        l1TtlMs,
+        (value) => tagsFor(options, value),
+        () => flight.invalidated,
+      );
+      if (remote !== undefined) return { value: remote, source: 'l2' };
+      const value = await this.timeLoad(loader);
+      if (value !== undefined && !flight.invalidated) {
+        await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
+      }
+      return { value, source: 'loader' };
+    });
+    return (await promise) as { value: T; source: CacheSource };
+  }
+
+  /** Deletes keys from L2 and from the L1 of every instance. Never throws because of Redis. */
+  async del(keys: string | readonly string[]): Promise<void> {
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    this.dropLocal({ keys: list, tags: [] }, 'local');
+    await this.invalidateShared({ keys: list, tags: [] });
+  }
+
+  /** Deletes every entry stored with one of these tags, on every instance. */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    const message = { keys: [], tags: [...tags] };
+    this.dropLocal(message, 'local');
+    await this.invalidateShared(message);
+  }
+
+  /** The bytes Redis holds for a key (compressed or not); undefined when absent. */
+  storedBytes(key: string): Promise<number | undefined> {
+    return this.l2.storedBytes(key);
+  }
+
+  private resolve<T>(options: CacheEntryOptions<T>) {
+    const l2TtlMs = options.l2TtlMs ?? options.ttlMs ?? this.settings.l2TtlMs;
+    // An L1 copy never outlives the shared one, or it would serve what L2 has already dropped.
+    const l1TtlMs = Math.min(options.l1TtlMs ?? options.ttlMs ?? this.settings.l1TtlMs, l2TtlMs);
+    return { l1TtlMs, l2TtlMs };
+  }
+
+  private async readL2<T>(
+    key: string,
+    l1TtlMs: number,
+    tags: (value: T) => readonly string[],
+    invalidated: () => boolean = () => false,
+  ): Promise<T | undefined> {
+    try {
+      const found = await this.breaker.execute(() => this.l2.get<T>(key));
+      this.requests.inc({ layer: 'l2', result: found ? 'hit' : 'miss' });
+      if (!found) return undefined;
+      if (!invalidated()) {
+        this.l1.set(
+          key,
+          found.value,
+          found.jsonBytes,
+          Math.min(l1TtlMs, found.remainingMs),
+          tags(found.value),
+        );
+      }
+      return found.value;
+    } catch {
+      this.requests.inc({ layer: 'l2', result: 'error' });
+      return undefined;
+    }
+  }
+
+  private async store(
+    key: string,
+    value: unknown,
+    l1TtlMs: number,
+    l2TtlMs: number,
+    tags: readonly string[],
+  ) {
+    try {
+      const jsonBytes = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags));
+      this.l1.set(key, value, jsonBytes, l1TtlMs, tags);
+    } catch {
+      // Redis unavailable: L1 alone. The size is measured here since L2 did not.
+      this.l1.set(key, value, Buffer.byteLength(JSON.stringify(value)), l1TtlMs, tags);
+    }
+  }
+
+  private async timeLoad<T>(loader: () => Promise<T>): Promise<T> {
+    const end = this.loads.startTimer();
+    try {
+      const value = await loader();
+      end({ result: 'success' });
+      return value;
+    } catch (error) {
+      end({ result: 'error' });
+      throw error;
+    }
+  }
+
+  private dropLocal(message: InvalidationMessage, origin: 'local' | 'remote'): void {
+    for (const key of message.keys) {
+      this.l1.delete(key);
+      this.flights.invalidate(key);
+      this.invalidations.inc({ scope: 'key', origin });
+    }
+    for (const tag of message.tags) {
+      this.l1.deleteTag(tag);
+      this.invalidations.inc({ scope: 'tag', origin });
+    }
+    // A load in flight may carry a tag being dropped; its tags are not tracked, so stop them all.
+    if (message.tags.length > 0) this.flights.invalidateAll();
+  }
+
+  private dropAllLocal(reason: string): void {
+    this.logger.warn({ reason }, 'clearing L1');
+    this.l1.clear();
+    this.flights.invalidateAll();
+    this.invalidations.inc({ scope: 'all', origin: 'local' });
+  }
+
+  private async invalidateShared(message: InvalidationMessage): Promise<void> {
+    try {
+      // Not through the breaker: an invalidation must be attempted even while reads are shed.
+      const tagged = await Promise.all(message.tags.map((tag) => this.l2.deleteTag(tag)));
+      await this.l2.delete(message.keys);
+      await this.bus.publish({ keys: [...message.keys, ...tagged.flat()], tags: message.tags });
+    } catch (error) {
+      this.remember(message);
+      this.logger.warn({ err: (error as Error).message }, 'invalidation kept to retry when Redis is back');
+    }
+  }
+
+  private remember(message: InvalidationMessage): void {
+    for (const key of message.keys) this.pending.keys.add(key);
+    for (const tag of message.tags) this.pending.tags.add(tag);
+    if (this.pending.keys.size + this.pending.tags.size > PENDING_LIMIT) {
+      // Too much to replay key by key: the L2 entries left behind expire on their TTL.
+      this.logger.error({ limit: PENDING_LIMIT }, 'pending invalidations over the limit; dropped');
+      this.pending.keys.clear();
+      this.pending.tags.clear();
+      return;
+    }
+    // A reconnect triggers a replay at once ('ready'); a Redis that hung and recovered without
+    // dropping the connection does not, so retry on a timer as well.
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushPending();
+    }, PENDING_RETRY_MS).unref();
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pending.keys.size === 0 && this.pending.tags.size === 0) return;
+    const message = { keys: [...this.pending.keys], tags: [...this.pending.tags] };
+    this.pending.keys.clear();
+    this.pending.tags.clear();
+    this.logger.log({ keys: message.keys.length, tags: message.tags.length }, 'replaying invalidations');
+    await this.invalidateShared(message);
+  }
+}
+
+function tagsFor<T>(options: CacheEntryOptions<T>, value: T): readonly string[] {
+  return typeof options.tags === 'function' ? options.tags(value) : (options.tags ?? []);
+}

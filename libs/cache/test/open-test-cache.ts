@@ -1,0 +1,66 @@
+import type { HealthIndicatorService } from '@nestjs/terminus';
+import type { Redis } from 'ioredis';
+import { TieredCache, CACHE_L2_BREAKER } from '@platform/cache';
+import { loadConfig, type AppConfig } from '@platform/config';
+import { HealthDetailsRegistry } from '@platform/health';
+import { closeRedis, createRedis, waitUntilReady } from '@platform/redis';
+import { CircuitBreakerRegistry } from '@platform/resilience';
+import { testEnv } from '../../../test/support';
+
+export interface TestCache {
+  cache: TieredCache;
+  redis: Redis;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * A TieredCache wired as TieredCacheModule wires it (real Redis connections, a registry breaker),
+ * without an app around it. Two of them with the same REDIS_KEY_PREFIX behave as two instances.
+ */
+export async function openTestCache(env: Record<string, string | undefined>): Promise<TestCache> {
+  const config = loadConfig(testEnv(env));
+  const settings = {
+    url: config.redis.url,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    connectionName: 'cache-test',
+  };
+  const redis = createRedis('commands', settings);
+  const subscriber = createRedis('subscriber', settings);
+  for (const client of [redis, subscriber]) client.on('error', () => undefined);
+  await Promise.all([waitUntilReady(redis, 2_000), waitUntilReady(subscriber, 2_000)]);
+  const breakers = new CircuitBreakerRegistry(
+    config,
+    new HealthDetailsRegistry(),
+    {} as HealthIndicatorService,
+  );
+  const cache = new TieredCache(
+    { keyPrefix: config.redis.keyPrefix, ...config.cache },
+    redis,
+    subscriber,
+    breakers.get(CACHE_L2_BREAKER, { timeoutMs: 500, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+  );
+  const channel = `${config.redis.keyPrefix}cache:invalidate`;
+  const before = await subscribers(redis, channel);
+  await cache.start();
+  // Subscribing is asynchronous; wait until Redis confirms it so a test's first publish is heard.
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && (await subscribers(redis, channel)) <= before) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return {
+    cache,
+    redis,
+    config,
+    close: async () => {
+      await cache.stop();
+      breakers.onApplicationShutdown();
+      await Promise.all([closeRedis(redis), closeRedis(subscriber)]);
+    },
+  };
+}
+
+async function subscribers(redis: Redis, channel: string): Promise<number> {
+  const reply = (await redis.pubsub('NUMSUB', channel).catch(() => [channel, -1])) as [string, number];
+  return Number(reply[1]);
+}
