@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
+   Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,9 @@ describe('alert rules and Prometheus config (promtool)', () => {
   });
 
   it('passes its unit tests (promtool test rules): breaker open, Redis down, backlog, errors, latency, lag', () => {
-    const result = run('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: repoPath('deploy/prometheus') });
+    const result = run('promtool', ['test', 'rules', 'alerts.test.yml'], {
+      cwd: repoPath('deploy/prometheus'),
+    });
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.status).toBe(0);
   });

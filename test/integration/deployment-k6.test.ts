@@ -69,7 +69,8 @@ describe('k6 scenarios (k6/*.js)', () => {
         .replace(/from 'k6\/metrics'/g, `from '${depth}metrics.mjs'`);
       writeFileSync(file, source);
     };
-    for (const f of readdirSync(join(dir, 'k6')).filter((f) => f.endsWith('.js'))) rewrite(join(dir, 'k6', f), '../');
+    for (const f of readdirSync(join(dir, 'k6')).filter((f) => f.endsWith('.js')))
+      rewrite(join(dir, 'k6', f), '../');
     for (const f of readdirSync(join(dir, 'k6/lib'))) rewrite(join(dir, 'k6/lib', f), '../../');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,7 +113,9 @@ describe('k6 scenarios (k6/*.js)', () => {
 
   it('the workflow posts events, reads recommendations, submits a job and polls it', () => {
     const { calls } = iterate('workflow');
-    const routes = calls.requests.map((r) => r.replace(/\/\d+\//, '/:userId/').replace(/jobs\/job-1/, 'jobs/:id'));
+    const routes = calls.requests.map((r) =>
+      r.replace(/\/\d+\//, '/:userId/').replace(/jobs\/job-1/, 'jobs/:id'),
+    );
     expect(routes.slice(0, 4)).toEqual([
       'POST http://api.test/v1/events',
       'GET http://api.test/v1/users/:userId/recommendations',

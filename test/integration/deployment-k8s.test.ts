@@ -1,5 +1,10 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
+   Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -164,15 +169,23 @@ describe('Kubernetes manifests (k8s/base)', () => {
 
   it('autoscale the API 3-20 on CPU, memory and requests per second per pod', () => {
     const hpa = find(base, 'HorizontalPodAutoscaler', 'platform-api');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'platform-api' });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'platform-api',
+    });
     expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 20]);
-    const resources = hpa.spec.metrics.filter((m: any) => m.type === 'Resource').map((m: any) => m.resource.name);
+    const resources = hpa.spec.metrics
+      .filter((m: any) => m.type === 'Resource')
+      .map((m: any) => m.resource.name);
     expect(resources.sort()).toEqual(['cpu', 'memory']);
     const pods = hpa.spec.metrics.find((m: any) => m.type === 'Pods');
     // The pods metric is what prometheus-adapter serves from the request-duration histogram's count.
     const adapter = readYaml<any>('k8s/prometheus-adapter/values.yaml').rules.custom[0];
     expect(pods.pods.metric.name).toBe(adapter.name.as);
-    expect(adapterSeriesQueries().flatMap(metricNamesIn)).toEqual(['http_server_request_duration_seconds_count']);
+    expect(adapterSeriesQueries().flatMap(metricNamesIn)).toEqual([
+      'http_server_request_duration_seconds_count',
+    ]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(60);
     // The Deployment leaves replicas to the HPA, so `kubectl apply` never resets a scaled-out API.
     expect(api.spec.replicas).toBeUndefined();
@@ -236,7 +249,10 @@ describe('Kubernetes manifests (k8s/base)', () => {
 });
 
 describe('Kustomize overlays (k8s/overlays)', () => {
-  const rendered = overlayDirs().map((dir) => ({ profile: dir.split('/').pop()!, docs: renderKustomization(dir) }));
+  const rendered = overlayDirs().map((dir) => ({
+    profile: dir.split('/').pop()!,
+    docs: renderKustomization(dir),
+  }));
 
   it('exist for every SCALE_PROFILE and render to valid manifests', () => {
     expect(rendered.map((r) => r.profile).sort()).toEqual([...SCALE_PROFILES].sort());

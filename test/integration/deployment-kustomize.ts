@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any --
+   Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { readYaml, readYamlDocuments, repoPath } from './deployment-support';
@@ -28,7 +30,8 @@ export function renderKustomization(dir: string): any[] {
     const targets = docs.filter(
       (d) => d.kind === patch.target.kind && d.metadata?.name === patch.target.name,
     );
-    if (targets.length !== 1) throw new Error(`${dir}: patch ${patch.path} matches ${targets.length} objects`);
+    if (targets.length !== 1)
+      throw new Error(`${dir}: patch ${patch.path} matches ${targets.length} objects`);
     const ops = readYaml<JsonPatchOp[]>(relative(repoPath(), join(dir, patch.path)));
     if (!Array.isArray(ops)) throw new Error(`${dir}/${patch.path}: only JSON 6902 patches are supported`);
     for (const op of ops) applyJsonPatch(targets[0], op, `${dir}/${patch.path}`);

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
+   Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,10 +63,12 @@ describe('deployment files against the running api and worker', () => {
   it('every metric the dashboard, the alerts, KEDA and the HPA adapter use is exported by the apps', () => {
     const exported = exportedSeriesNames(metricsText);
     const used = new Map<string, string>();
-    for (const q of dashboardQueries()) for (const n of metricNamesIn(q.expr)) used.set(n, `dashboard "${q.panel}"`);
+    for (const q of dashboardQueries())
+      for (const n of metricNamesIn(q.expr)) used.set(n, `dashboard "${q.panel}"`);
     for (const r of alertRules()) for (const n of metricNamesIn(r.expr)) used.set(n, `alert ${r.alert}`);
     for (const q of kedaQueries()) for (const n of metricNamesIn(q)) used.set(n, 'KEDA trigger');
-    for (const q of adapterSeriesQueries()) for (const n of metricNamesIn(q)) used.set(n, 'prometheus-adapter');
+    for (const q of adapterSeriesQueries())
+      for (const n of metricNamesIn(q)) used.set(n, 'prometheus-adapter');
     const missing = [...used]
       .filter(([name]) => !exported.has(name) && !PROMETHEUS_SYNTHETIC.has(name))
       .map(([name, where]) => `${name} (${where})`);
@@ -191,13 +195,20 @@ describe('deployment files against the running api and worker', () => {
         if (rules.length > 0 && rules.every((r) => r.health !== 'unknown')) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      expect(rules.map((r) => r.name).sort()).toEqual(alertRules().map((r) => r.alert).sort());
+      expect(rules.map((r) => r.name).sort()).toEqual(
+        alertRules()
+          .map((r) => r.alert)
+          .sort(),
+      );
       expect(rules.filter((r) => r.health !== 'ok')).toEqual([]);
     });
 
     it('runs every dashboard and KEDA query as valid PromQL', async () => {
       const expressions = [
-        ...dashboardQueries().map((q) => ({ where: q.panel, expr: q.expr.replace(/\$__rate_interval/g, '1m') })),
+        ...dashboardQueries().map((q) => ({
+          where: q.panel,
+          expr: q.expr.replace(/\$__rate_interval/g, '1m'),
+        })),
         ...kedaQueries().map((expr) => ({ where: 'KEDA', expr })),
       ];
       for (const { where, expr } of expressions) {

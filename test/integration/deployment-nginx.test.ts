@@ -59,7 +59,12 @@ describe('nginx in front of two API instances (deploy/nginx/nginx.conf)', () => 
     const ports = apis.map((a) => Number(new URL(a.baseUrl).port));
     writeFileSync(
       confPath,
-      loopbackVariant(readText('deploy/nginx/nginx.conf'), { 'api-1': ports[0], 'api-2': ports[1] }, port, dir),
+      loopbackVariant(
+        readText('deploy/nginx/nginx.conf'),
+        { 'api-1': ports[0], 'api-2': ports[1] },
+        port,
+        dir,
+      ),
     );
     baseUrl = `http://127.0.0.1:${port}`;
   });
@@ -97,7 +102,8 @@ describe('nginx in front of two API instances (deploy/nginx/nginx.conf)', () => 
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || nginx.exitCode !== null) throw new Error(`nginx did not start: ${nginxOutput}`);
+      if (Date.now() > deadline || nginx.exitCode !== null)
+        throw new Error(`nginx did not start: ${nginxOutput}`);
       await new Promise((r) => setTimeout(r, 100));
     }
 
