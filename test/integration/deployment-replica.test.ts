@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,12 @@ import { currentEnv } from '@platform/config';
 import { freePort } from '../support';
 import { repoPath, run } from './deployment-support';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian keeps the server binaries per major version; use the newest installed. */
+const PG_BIN = `/usr/lib/postgresql/${
+  readdirSync('/usr/lib/postgresql')
+    .map(Number)
+    .sort((a, b) => b - a)[0]
+}/bin`;
 const REPLICATION_PASSWORD = 'replica-test-password';
 
 /**
