@@ -10,6 +10,7 @@ import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { RecommendationsModule } from './recommendations/recommendations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -28,6 +29,7 @@ export class ApiModule {
         AuthModule,
         AdminModule,
         WebhooksModule,
+        RecommendationsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -1,0 +1,80 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CachedResponse } from '@platform/cache';
+import { ApiError, ApiErrors, ApiZodQuery, ZodValidationPipe } from '@platform/http';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { batchQuerySchema, recommendationsTag, userParamsSchema } from './recommendations.schemas';
+import { RecommendationsService } from './recommendations.service';
+
+@ApiTags('recommendations')
+@ApiSecurity('api-key')
+@Controller({ version: '1' })
+@UseGuards(ApiKeyGuard)
+export class RecommendationsController {
+  constructor(private readonly recommendations: RecommendationsService) {}
+
+  @Get('users/:userId/recommendations')
+  @ApiOperation({
+    summary: "A user's recommendations (cached: X-Cache HIT-L1|HIT-L2|MISS; ETag / If-None-Match → 304)",
+  })
+  @ApiParam({ name: 'userId', schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } })
+  @ApiErrors(400, 401, 404, 429)
+  // The same for every caller (users are the service's own), so one cached copy serves everyone.
+  @CachedResponse({
+    ttlMs: 3_600_000,
+    l1TtlMs: 60_000,
+    tags: (request) => [recommendationsTag((request.params as { userId?: string }).userId ?? '')],
+  })
+  async one(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
+    const body = await this.recommendations.findOne(params.userId);
+    if (!body) {
+      throw new ApiError(
+        404,
+        'recommendations_not_found',
+        `No recommendations for user ${params.userId} yet`,
+      );
+    }
+    return body;
+  }
+
+  @Get('recommendations')
+  @ApiOperation({
+    summary: "Several users' recommendations: { successful, failed, results }; ids capped per tier",
+  })
+  @ApiZodQuery(batchQuerySchema)
+  @ApiErrors(400, 401, 429)
+  async batch(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodValidationPipe(batchQuerySchema, 'query')) query: { user_ids: string[] },
+  ) {
+    const ids = [...new Set(query.user_ids)];
+    if (ids.length > caller.tier.maxBatch) {
+      throw new ApiError(
+        400,
+        'validation_failed',
+        `At most ${caller.tier.maxBatch} user ids per request on tier ${caller.tier.name}`,
+        {
+          fields: [{ field: 'query.user_ids', message: `at most ${caller.tier.maxBatch} ids` }],
+        },
+      );
+    }
+    const found = await this.recommendations.findMany(ids);
+    const results = ids.map((userId) => {
+      const recommendations = found.get(userId);
+      return recommendations
+        ? { userId, status: 'ok' as const, recommendations }
+        : { userId, status: 'not_found' as const };
+    });
+    const successful = results.filter((r) => r.status === 'ok').length;
+    return { successful, failed: results.length - successful, results };
+  }
+
+  @Post('users/:userId/recommendations/invalidate')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Drop the cached recommendations of a user on every instance' })
+  @ApiErrors(400, 401, 429)
+  async invalidate(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
+    await this.recommendations.invalidate(params.userId);
+  }
+}

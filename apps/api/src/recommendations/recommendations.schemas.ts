@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Same rule as the user_events.user_id check constraint. */
+export const userIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 characters: letters, digits, "_", ".", ":" or "-"');
+
+export const userParamsSchema = z.strictObject({ userId: userIdSchema });
+
+export const batchQuerySchema = z.strictObject({
+  user_ids: z
+    .string()
+    .min(1)
+    .max(20_000)
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(userIdSchema).min(1)),
+});
+
+/** Cache tag shared by every cached copy of one user's recommendations (HTTP body and service value). */
+export const recommendationsTag = (userId: string) => `recs:${userId}`;

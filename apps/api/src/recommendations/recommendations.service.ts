@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { TieredCache } from '@platform/cache';
+import { Recommendation } from '@platform/database';
+import { recommendationsTag } from './recommendations.schemas';
+
+export type RecommendationBody = Record<string, unknown>;
+
+const TTL_MS = 3_600_000;
+const L1_TTL_MS = 60_000;
+const key = (userId: string) => `recs:v1:${userId}`;
+
+/**
+ * Reads computed recommendations. Each user's value is cached (L1 → L2 → replica) and dropped on every
+ * instance when the worker recomputes it, so a long TTL is safe.
+ */
+@Injectable()
+export class RecommendationsService {
+  constructor(
+    @InjectRepository(Recommendation) private readonly recommendations: Repository<Recommendation>,
+    private readonly cache: TieredCache,
+  ) {}
+
+  async findOne(userId: string): Promise<RecommendationBody | undefined> {
+    const cached = await this.cache.get<RecommendationBody>(key(userId));
+    if (cached) return cached;
+    const [loaded] = await this.load([userId]);
+    return loaded?.body;
+  }
+
+  /** Many users at once: cache hits first, then one query for all misses. */
+  async findMany(userIds: readonly string[]): Promise<Map<string, RecommendationBody>> {
+    const found = new Map<string, RecommendationBody>();
+    const unique = [...new Set(userIds)];
+    const cached = await Promise.all(unique.map((id) => this.cache.get<RecommendationBody>(key(id))));
+    const misses = unique.filter((id, i) => {
+      const value = cached[i];
+      if (value) found.set(id, value);
+      return !value;
+    });
+    for (const row of await this.load(misses)) found.set(row.userId, row.body);
+    return found;
+  }
+
+  invalidate(userId: string): Promise<void> {
+    return this.cache.invalidateTags([recommendationsTag(userId)]);
+  }
+
+  private async load(
+    userIds: readonly string[],
+  ): Promise<Array<{ userId: string; body: RecommendationBody }>> {
+    if (userIds.length === 0) return [];
+    const rows = await this.recommendations.find({
+      where: { userId: In([...userIds]) },
+      select: { userId: true, body: true },
+    });
+    await Promise.all(
+      rows.map((row) =>
+        this.cache.set(key(row.userId), row.body, {
+          ttlMs: TTL_MS,
+          l1TtlMs: L1_TTL_MS,
+          tags: [recommendationsTag(row.userId)],
+        }),
+      ),
+    );
+    return rows.map((row) => ({ userId: row.userId, body: row.body }));
+  }
+}
