@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call --
+/* eslint-disable @typescript-eslint/no-explicit-any --
    Manifests and configs are untyped YAML/JSON; their shape is what the schemas and assertions check. */
 import { existsSync } from 'node:fs';
 import Ajv2019 from 'ajv/dist/2019';

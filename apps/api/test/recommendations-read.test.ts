@@ -56,7 +56,7 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
     expect(await missing.json()).toMatchObject({ error: 'recommendations_not_found' });
     const bad = await get(`/users/${encodeURIComponent('bad id!')}/recommendations`);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { fields: Array<{ field: string }> }).fields[0]!.field).toBe(
+    expect(((await bad.json()) as { fields: Array<{ field: string }> }).fields[0].field).toBe(
       'params.userId',
     );
   });
