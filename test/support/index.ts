@@ -4,3 +4,6 @@ export { createTestDatabase, type TestDatabase } from './test-database';
 export { startInProcess, type RunningApp } from './in-process-app';
 export { spawnApp, type SpawnedApp } from './spawned-app';
 export { PrivateRedis } from './redis-server';
+export { PgStandby } from './pg-standby';
+export { startApiWithControllers } from './api-with-controllers';
+export { ReplicaTestController, REPLICA_TEST_IMPORTS } from './replica-test.controller';

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { ApiKey, issueApiKey, type IssuedApiKey } from '@platform/database';
+import { ApiKey, issueApiKey, readFromPrimary, type IssuedApiKey } from '@platform/database';
 import { sha256Hex } from '@platform/security';
 
 export interface LiveKey {
@@ -29,10 +29,14 @@ export class ApiKeysService {
     const hash = sha256Hex(secret);
     const cached = this.byHash.get(hash);
     if (cached) return cached;
-    const row = await this.keys.findOne({
-      where: { keyHash: hash, revokedAt: IsNull() },
-      select: { id: true, name: true, tierName: true },
-    });
+    // From the primary: a key is used the moment it is issued, before a replica may have it. The
+    // result is cached, so this costs the primary one query per key per API_KEY_CACHE_TTL_MS.
+    const row = await readFromPrimary(() =>
+      this.keys.findOne({
+        where: { keyHash: hash, revokedAt: IsNull() },
+        select: { id: true, name: true, tierName: true },
+      }),
+    );
     if (!row) return undefined;
     const live = { id: row.id, name: row.name, tierName: row.tierName };
     this.byHash.set(hash, live);
