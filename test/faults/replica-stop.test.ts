@@ -57,15 +57,16 @@ describe('replica stopped under traffic', () => {
   it('fails no read, leaves rotation within one probe interval and returns after restart', async () => {
     let running = true;
     const outcomes: Array<{ ok: boolean; replica?: boolean; at: number; error?: string }> = [];
-    const reader = async () => {
+    // Quick reads, and slow ones so that some are always in flight on the replica when it stops.
+    const reader = async (path: string) => {
       while (running) {
         try {
-          const response = await fetch(`${api.baseUrl}/v1/replica-test/tiers/free`, {
+          const response = await fetch(`${api.baseUrl}${path}`, {
             headers: { authorization: `Bearer ${key}` },
           });
-          const body = (await response.json()) as { found: number; replica: boolean };
+          const body = (await response.json()) as { found?: number; replica: boolean };
           outcomes.push({
-            ok: response.status === 200 && body.found === 1,
+            ok: response.status === 200 && (body.found ?? 1) === 1,
             replica: body.replica,
             at: Date.now(),
             error: response.status === 200 ? undefined : JSON.stringify(body),
@@ -75,7 +76,10 @@ describe('replica stopped under traffic', () => {
         }
       }
     };
-    const readers = Array.from({ length: 4 }, reader);
+    const readers = [
+      ...Array.from({ length: 3 }, () => reader('/v1/replica-test/tiers/free')),
+      ...Array.from({ length: 3 }, () => reader('/v1/replica-test/slow?seconds=0.3')),
+    ];
 
     await sleep(1_000);
     expect(outcomes.some((o) => o.replica)).toBe(true);
@@ -102,6 +106,8 @@ describe('replica stopped under traffic', () => {
 
     const failed = outcomes.filter((o) => !o.ok);
     expect(failed).toEqual([]);
+    // Reads that were running on the replica when it stopped were retried on the primary.
+    expect(await retriedOnPrimary()).toBeGreaterThan(0);
     // `pg_ctl stop -m fast` returns once the server is down; by then reads that hit it already took
     // the replica out. One probe interval plus a margin for a loaded machine.
     expect(leftAfterMs).toBeLessThanOrEqual(PROBE_INTERVAL_MS + 1_000);
@@ -110,6 +116,12 @@ describe('replica stopped under traffic', () => {
       `replica stop: ${outcomes.length} reads, 0 failed; left rotation ${leftAfterMs} ms after stop returned; back ${backAfterMs} ms after start returned`,
     );
   });
+
+  async function retriedOnPrimary(): Promise<number> {
+    const page = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const line = page.split('\n').find((l) => l.startsWith('db_reads_on_primary_total{reason="replica_failed"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
 
   async function readyz(): Promise<number> {
     return (await fetch(`${api.baseUrl}/readyz`)).status;
