@@ -119,7 +119,9 @@ describe('replica stopped under traffic', () => {
 
   async function retriedOnPrimary(): Promise<number> {
     const page = await (await fetch(`${api.baseUrl}/metrics`)).text();
-    const line = page.split('\n').find((l) => l.startsWith('db_reads_on_primary_total{reason="replica_failed"}'));
+    const line = page
+      .split('\n')
+      .find((l) => l.startsWith('db_reads_on_primary_total{reason="replica_failed"}'));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 

@@ -10,14 +10,21 @@ export class QueryLogger implements TypeOrmLogger {
   logSchemaBuild(): void {}
 
   logQuerySlow(time: number, query: string, _parameters?: unknown[], runner?: QueryRunner): void {
-    this.logger.warn({ durationMs: time, target: targetOf(runner), query: truncate(query) }, 'slow query');
+    this.logger.warn({
+      msg: 'slow query',
+      durationMs: time,
+      target: targetOf(runner),
+      query: truncate(query),
+    });
   }
 
   logQueryError(error: string | Error, query: string, _parameters?: unknown[], runner?: QueryRunner): void {
-    this.logger.warn(
-      { err: error instanceof Error ? error.message : error, target: targetOf(runner), query: truncate(query) },
-      'query failed',
-    );
+    this.logger.warn({
+      msg: 'query failed',
+      err: error instanceof Error ? error.message : error,
+      target: targetOf(runner),
+      query: truncate(query),
+    });
   }
 
   logMigration(message: string): void {
@@ -35,7 +42,8 @@ function truncate(query: string): string {
 
 /** "primary" or the replica's name (host:port/db, never credentials), when the router tracked it. */
 function targetOf(runner?: QueryRunner): string | undefined {
-  const connection = (runner as { databaseConnection?: Record<symbol, unknown> } | undefined)?.databaseConnection;
+  const connection = (runner as { databaseConnection?: Record<symbol, unknown> } | undefined)
+    ?.databaseConnection;
   const target = connection?.[DB_TARGET];
   return typeof target === 'string' ? target : undefined;
 }

@@ -90,12 +90,15 @@ describe('replica routing', () => {
       expect(onReplica / otherReads.length).toBeGreaterThanOrEqual(0.9);
       expect(otherReads.every((r) => r.replica === false || r.port === standby.port)).toBe(true);
       // Replicas were behind for the writer: counted as such.
-      expect(metric(await metrics(api), 'db_reads_on_primary_total', { reason: 'replicas_behind' })).toBeGreaterThanOrEqual(190);
+      expect(
+        metric(await metrics(api), 'db_reads_on_primary_total', { reason: 'replicas_behind' }),
+      ).toBeGreaterThanOrEqual(190);
     });
 
     it('serves at least 90 % of plain repository reads from a healthy replica', async () => {
       const before = await metrics(api);
-      for (let i = 0; i < 200; i++) expect((await getJson(api, '/v1/replica-test/find/free', reader)).found).toBe(1);
+      for (let i = 0; i < 200; i++)
+        expect((await getJson(api, '/v1/replica-test/find/free', reader)).found).toBe(1);
       const after = await metrics(api);
       const replicaTarget = `127.0.0.1:${standby.port}/${dbName}`;
       const onReplica = delta(before, after, 'db_queries_total', { target: replicaTarget });
@@ -112,7 +115,10 @@ describe('replica routing', () => {
         expect(r.status).toBe(200);
         expect(await r.json()).toMatchObject({ replica: false, port: 5432, tiers: expect.any(Number) });
       }
-      expect(await getJson(api, '/v1/replica-test/raw', reader)).toMatchObject({ replica: false, port: 5432 });
+      expect(await getJson(api, '/v1/replica-test/raw', reader)).toMatchObject({
+        replica: false,
+        port: 5432,
+      });
 
       const detail = await health(api);
       expect(detail.primary.pool).toMatchObject({ waiting: 0 });
@@ -140,7 +146,9 @@ describe('replica routing', () => {
         new RegExp(`db_pool_connections\\{host="127.0.0.1:${standby.port}/${dbName}",state="idle"\\} \\d+`),
       );
       expect(page).toMatch(/db_pool_connections\{host="127.0.0.1:5432\/[^"]+",state="total"\} \d+/);
-      expect(page).toMatch(new RegExp(`db_replica_lag_seconds\\{replica="127.0.0.1:${standby.port}/${dbName}"\\}`));
+      expect(page).toMatch(
+        new RegExp(`db_replica_lag_seconds\\{replica="127.0.0.1:${standby.port}/${dbName}"\\}`),
+      );
       expect(api.logs.join('\n')).not.toContain('Sup3rSecretPw');
       // Losing a replica is not a readiness matter.
       expect((await fetch(`${api.baseUrl}/readyz`)).status).toBe(200);
@@ -174,6 +182,30 @@ describe('replica routing', () => {
       expect(after.status).toBe(200);
       const pools = (await health(api)).replicas[0].pool;
       expect(pools.waiting).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers 503 query_timeout past the statement timeout and logs slow queries with duration and target', async () => {
+    const api = await startApi({ DB_STATEMENT_TIMEOUT_MS: '400', DB_SLOW_QUERY_MS: '100' });
+    try {
+      const key = (await issueApiKey(db.dataSource, 'timeout', 'internal')).key;
+      const timedOut = await call(api, 'GET', '/v1/replica-test/slow?seconds=2', key);
+      expect(timedOut.status).toBe(503);
+      expect(await timedOut.json()).toMatchObject({ error: 'query_timeout' });
+      expect(timedOut.headers.get('retry-after')).toBe('1');
+
+      expect((await call(api, 'GET', '/v1/replica-test/slow?seconds=0.2', key)).status).toBe(200);
+      const slow = api.logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === 'slow query');
+      expect(slow).toMatchObject({
+        durationMs: expect.any(Number),
+        target: `127.0.0.1:${standby.port}/${dbName}`,
+        query: expect.stringContaining('pg_sleep'),
+      });
+      expect(slow!.durationMs as number).toBeGreaterThanOrEqual(150);
     } finally {
       await api.close();
     }

@@ -71,12 +71,7 @@ export class ReplicaNode {
   }
 
   get inRotation(): boolean {
-    return (
-      this.reachable &&
-      !this.failedSince &&
-      this.isRecentEnough() &&
-      this.breaker.allowsCalls
-    );
+    return this.reachable && !this.failedSince && this.isRecentEnough() && this.breaker.allowsCalls;
   }
 
   /**

@@ -148,8 +148,8 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     }
     this.rotationGauge.set({ replica: replica.name }, replica.inRotation ? 1 : 0);
     if (wasInRotation !== replica.inRotation) {
-      if (replica.inRotation) this.logger.log({ replica: replica.name }, 'replica back in rotation');
-      else this.logger.warn({ replica: replica.name, reason: replica.reason }, 'replica left rotation');
+      if (replica.inRotation) this.logger.log({ msg: 'replica back in rotation', replica: replica.name });
+      else this.logger.warn({ msg: 'replica left rotation', replica: replica.name, reason: replica.reason });
     }
   }
 
@@ -180,10 +180,10 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
         try {
           await this.lsnStore.record(state.callerKey, lsn);
         } catch (error) {
-          this.logger.warn(
-            { err: (error as Error).message },
-            'could not record the write position in Redis; other instances may read stale data for this caller',
-          );
+          this.logger.warn({
+            msg: 'could not record the write position in Redis; other instances may read stale data for this caller',
+            err: (error as Error).message,
+          });
         }
       },
     });
@@ -223,7 +223,11 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
         replica.markFailed(error);
         this.rotationGauge.set({ replica: replica.name }, 0);
         this.primaryReads.inc({ reason: 'replica_failed' });
-        this.logger.warn({ replica: replica.name, err: error.message }, 'read failed on replica; retried on primary');
+        this.logger.warn({
+          msg: 'read failed on replica; retried on primary',
+          replica: replica.name,
+          err: error.message,
+        });
         const [primary, release] = await this.obtainPrimary();
         try {
           return await primary.query(sql, params);

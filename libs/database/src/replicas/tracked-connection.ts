@@ -97,7 +97,10 @@ export function trackReplica(client: PoolClient, hooks: ReplicaHooks): PoolClien
 export function isReplicaFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code ?? '';
-  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '25006', '3D000', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'].includes(code))
+  if (
+    /^08/.test(code) ||
+    ['57P01', '57P02', '57P03', '25006', '3D000', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE'].includes(code)
+  )
     return true;
   if (code === '40001' && /conflict with recovery/i.test(error.message)) return true;
   return /Connection terminated|connection terminated|ECONNRESET|ECONNREFUSED|the database system is/i.test(
