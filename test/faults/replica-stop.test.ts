@@ -51,7 +51,7 @@ describe('replica stopped under traffic', () => {
     const body = (await response.json()) as {
       details: { database: { replicas: Array<{ inRotation: boolean; reason?: string }> } };
     };
-    return body.details.database.replicas[0]!;
+    return body.details.database.replicas[0];
   }
 
   it('fails no read, leaves rotation within one probe interval and returns after restart', async () => {

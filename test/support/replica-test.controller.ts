@@ -84,7 +84,7 @@ export class ReplicaTestController {
     const rows = await this.dataSource.query<Where[]>(
       'SELECT inet_server_port() AS port, pg_is_in_recovery() AS replica',
     );
-    return rows[0]!;
+    return rows[0];
   }
 }
 

@@ -63,7 +63,7 @@ describe('replica routing', () => {
 
     it('a caller reads its own writes at once (0 stale of 200) while other callers keep reading the replica', async () => {
       let writerDone = false;
-      const otherReads: Array<{ replica: boolean }> = [];
+      const otherReads: Array<{ replica: boolean; port: number }> = [];
       const other = (async () => {
         while (!writerDone) otherReads.push(await getJson(api, '/v1/replica-test/tiers/free', reader));
       })();

@@ -105,7 +105,7 @@ export class ReplicaNode {
         caught_up: boolean;
         replay_age_ms: number;
       }>(PROBE_SQL, timeoutMs);
-      const row = rows[0]!;
+      const row = rows[0];
       this.reachable = true;
       this.checkedAt = new Date();
       this.replayLsn = row.replay_lsn ? parseLsn(row.replay_lsn) : undefined;

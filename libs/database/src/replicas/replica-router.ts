@@ -26,6 +26,7 @@ import { trackPrimary, trackReplica } from './tracked-connection';
 import { WriteLsnStore } from './write-lsn.store';
 
 type Acquired = [PoolClient, (error?: Error) => void];
+type AcquireOutcome = { client: PoolClient } | { busy: Error } | { failed: Error };
 
 /** The parts of TypeORM's PostgresDriver (1.1) that the router takes over. */
 interface RoutedDriver {
@@ -132,7 +133,7 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
       const timeoutMs = Math.min(2_000, Math.max(200, this.config.database.replicaCheckIntervalMs));
       const primaryLsn = await this.primaryProbe
         .query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn', timeoutMs)
-        .then((rows) => parseLsn(rows[0]!.lsn))
+        .then((rows) => parseLsn(rows[0].lsn))
         .catch(() => undefined);
       await Promise.all(this.replicas.map((r) => this.probeOne(r, timeoutMs, primaryLsn)));
     } finally {
@@ -197,8 +198,8 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   private async obtainReadConnection(): Promise<Acquired> {
     const replica = await this.chooseReplica(currentConsistency());
     if (!replica) return this.obtainPrimary();
-    const outcome = await replica.breaker
-      .execute(async () => {
+    const outcome: AcquireOutcome = await replica.breaker
+      .execute<AcquireOutcome>(async () => {
         try {
           return { client: await replica.acquire() };
         } catch (error) {
@@ -207,7 +208,7 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
           throw error;
         }
       })
-      .catch((error: Error) => ({ failed: error }));
+      .catch((error: unknown) => ({ failed: error as Error }));
     if ('busy' in outcome) throw outcome.busy;
     if ('failed' in outcome) {
       replica.markFailed(outcome.failed);

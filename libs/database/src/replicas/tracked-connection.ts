@@ -49,7 +49,7 @@ export function trackPrimary(client: PoolClient, hooks: PrimaryHooks): PoolClien
   let inTransaction = false;
   let wrote = false;
   const readLsn = async () =>
-    (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+    (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
 
   const query = async (sql: Sql, params: Params) => {
     hooks.onQuery();
