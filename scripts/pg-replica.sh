@@ -71,14 +71,19 @@ is_running() {
 
 allow_replication_on_primary() {
   local hba
+  # Several standbys may be created at once (parallel test files): one editor of pg_hba.conf at a time.
+  exec 9>/tmp/pg-replica-hba.lock
+  flock 9
   hba="$(primary_sql 'show hba_file')"
   local line="host replication all 127.0.0.1/32 trust"
   if grep -Eq '^[[:space:]]*host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+    flock -u 9
     return
   fi
   echo "adding '$line' to $hba and reloading the primary (additive; needed for pg_basebackup and streaming)"
   printf '%s\n' "$line" >>"$hba"
   primary_sql 'select pg_reload_conf()' >/dev/null
+  flock -u 9
 }
 
 # Hot standby needs these at least as high as on the primary, so copy them.
