@@ -89,6 +89,10 @@ describe('replica routing', () => {
       const onReplica = otherReads.filter((r) => r.replica).length;
       expect(onReplica / otherReads.length).toBeGreaterThanOrEqual(0.9);
       expect(otherReads.every((r) => r.replica === false || r.port === standby.port)).toBe(true);
+      console.info(
+        `read-your-writes: 200 write+read pairs, ${stale} stale, writer reads on replica ${writerReadsOn.filter(Boolean).length}; ` +
+          `other caller ${onReplica}/${otherReads.length} reads on the replica`,
+      );
       // Replicas were behind for the writer: counted as such.
       expect(
         metric(await metrics(api), 'db_reads_on_primary_total', { reason: 'replicas_behind' }),
@@ -105,6 +109,7 @@ describe('replica routing', () => {
       const onPrimary = delta(before, after, 'db_queries_total', { target: 'primary' });
       expect(onReplica).toBeGreaterThanOrEqual(180);
       expect(onReplica / (onReplica + onPrimary)).toBeGreaterThanOrEqual(0.9);
+      console.info(`plain reads: ${onReplica} statements on the replica, ${onPrimary} on the primary`);
     });
 
     it('runs transactions and query() on the primary and releases every query runner', async () => {
@@ -177,6 +182,10 @@ describe('replica routing', () => {
         expect(r.ms).toBeLessThan(2_500);
       }
       expect(ok.every((r) => (r.body as { replica: boolean }).replica)).toBe(true);
+      const busyMs = busy.map((r) => r.ms).sort((a, b) => a - b);
+      console.info(
+        `pool of 2, 50 slow reads: 2 served, 48 x 503 database_busy after ${busyMs[0]}-${busyMs[busyMs.length - 1]} ms (acquire timeout 1000 ms)`,
+      );
 
       const after = await call(api, 'GET', '/v1/replica-test/find/free', key);
       expect(after.status).toBe(200);
