@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '@platform/database';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { issueApiKey, runAs, Tier } from '@platform/database';
 import {
   createTestDatabase,
   PgStandby,
@@ -97,6 +99,21 @@ describe('replica routing', () => {
       expect(
         metric(await metrics(api), 'db_reads_on_primary_total', { reason: 'replicas_behind' }),
       ).toBeGreaterThanOrEqual(190);
+    });
+
+    it('gives worker-style code the same guarantee with runAs, across separate contexts', async () => {
+      const tiers = api.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
+      let stale = 0;
+      for (let i = 0; i < 30; i++) {
+        const name = `job-${i}-${Date.now()}`;
+        // Two separate runs (like two jobs) share only the caller key: the mark travels through Redis.
+        await runAs('job-owner:42', () =>
+          tiers.insert({ name, ratePerMinute: 1, burst: 1, defaultPriority: 'low', maxBatch: 1 }),
+        );
+        const row = await runAs('job-owner:42', () => tiers.findOneBy({ name }));
+        if (!row) stale++;
+      }
+      expect(stale).toBe(0);
     });
 
     it('serves at least 90 % of plain repository reads from a healthy replica', async () => {

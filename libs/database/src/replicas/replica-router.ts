@@ -130,7 +130,8 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     if (this.probing) return;
     this.probing = true;
     try {
-      const timeoutMs = Math.min(2_000, Math.max(200, this.config.database.replicaCheckIntervalMs));
+      // Not shorter than a second: on a loaded host a slow answer is not a dead replica.
+      const timeoutMs = Math.min(5_000, Math.max(1_000, this.config.database.replicaCheckIntervalMs));
       const primaryLsn = await this.primaryProbe
         .query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn', timeoutMs)
         .then((rows) => parseLsn(rows[0].lsn))
