@@ -63,6 +63,8 @@ export const run: Scenario = async (options) => {
       const phases: Record<string, () => Promise<unknown>> = {
         'plain TypeORM, primary': () => plain.getRepository(Tier).findOneBy({ name: 'free' }),
         'router, no replica': () => direct.dataSource.getRepository(Tier).findOneBy({ name: 'free' }),
+        'router, standby, no caller': () =>
+          withStandby.dataSource.getRepository(Tier).findOneBy({ name: 'free' }),
         'router, standby, caller context': () =>
           runAs(`bench:${caller++ % 1000}`, () =>
             withStandby.dataSource.getRepository(Tier).findOneBy({ name: 'free' }),
@@ -77,10 +79,14 @@ export const run: Scenario = async (options) => {
           samples.set(phase, [...(samples.get(phase) ?? []), await measure(phase, options, read)]);
         }
       }
-      const routedOps = samples.get('router, standby, caller context')!.reduce((n, m) => n + m.ops, 0);
+      const routedOps = ['router, standby, no caller', 'router, standby, caller context']
+        .flatMap((phase) => samples.get(phase)!)
+        .reduce((n, m) => n + m.ops, 0);
       const replicaShare = Math.min(1, ((await queriesOn(replicaName(port, name))) - before) / routedOps);
-      const [baseline, noReplica, routed] = Object.keys(phases).map((phase) => median(samples.get(phase)!));
-      const rows = [baseline, noReplica, routed].map((r) => ({
+      const [baseline, noReplica, noCaller, routed] = Object.keys(phases).map((phase) =>
+        median(samples.get(phase)!),
+      );
+      const rows = [baseline, noReplica, noCaller, routed].map((r) => ({
         phase: r.phase,
         'reads/s': Math.round(r.perSecond),
         'p99 ms': r.p99Ms.toFixed(2),
@@ -93,6 +99,7 @@ export const run: Scenario = async (options) => {
           p99Ms: routed.p99Ms,
           replicaShare: Number(replicaShare.toFixed(3)),
           noReplicaReadsPerSecond: Math.round(noReplica.perSecond),
+          standbyNoCallerReadsPerSecond: Math.round(noCaller.perSecond),
           baseline: { readsPerSecond: Math.round(baseline.perSecond), p99Ms: baseline.p99Ms },
           ratio: Number((routed.perSecond / baseline.perSecond).toFixed(3)),
         },
