@@ -6,6 +6,6 @@ export { Tier, PRIORITY_CLASSES, type PriorityClass } from './entities/tier.enti
 export { ApiKey } from './entities/api-key.entity';
 export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type IssuedApiKey } from './seed';
 export { ReplicaRouter } from './replicas/replica-router';
-export { runAs, readFromPrimary, currentConsistency } from './replicas/consistency-context';
+export { runAs, runWithoutCaller, readFromPrimary, currentConsistency } from './replicas/consistency-context';
 export { hostLabel } from './replicas/host-label';
 export { DB_TARGET } from './replicas/tracked-connection';

@@ -116,6 +116,19 @@ describe('replica routing', () => {
       expect(stale).toBe(0);
     });
 
+    it('an admin request that writes then reads back (no API-key caller) reads from the primary', async () => {
+      for (let i = 0; i < 10; i++) {
+        const name = `admin-${i}-${Date.now()}`;
+        const response = await fetch(`${api.baseUrl}/v1/admin/tiers/${name}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ratePerMinute: 70 + i, burst: 5, defaultPriority: 'low', maxBatch: 3 }),
+        });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ name, ratePerMinute: 70 + i });
+      }
+    });
+
     it('serves at least 90 % of plain repository reads from a healthy replica', async () => {
       const before = await metrics(api);
       for (let i = 0; i < 200; i++)

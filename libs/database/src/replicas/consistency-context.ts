@@ -22,6 +22,14 @@ export function runAs<T>(callerKey: string, fn: () => T): T {
   return storage.run({ callerKey, primaryOnly: false }, fn);
 }
 
+/**
+ * Runs `fn` with no caller identity (anonymous or admin requests): after it writes, its later reads
+ * go to the primary, so a handler that writes and then reads back never sees a lagging replica.
+ */
+export function runWithoutCaller<T>(fn: () => T): T {
+  return storage.run({ primaryOnly: false }, fn);
+}
+
 /** Runs `fn` with every read on the primary (keeps the caller, so its writes are still recorded). */
 export function readFromPrimary<T>(fn: () => T): T {
   const parent = storage.getStore();

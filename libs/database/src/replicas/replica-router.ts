@@ -175,7 +175,12 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
       onQuery: () => this.queries.inc({ target: 'primary' }),
       onCommittedWrite: async (readLsn) => {
         const state = currentConsistency();
-        if (!state?.callerKey) return; // nobody to remember it for
+        if (!state) return;
+        // No caller to remember it for: keep this scope's later reads on the primary (no LSN needed).
+        if (!state.callerKey) {
+          state.primaryOnly = true;
+          return;
+        }
         const lsn = parseLsn(await readLsn());
         if (state.requiredLsn === undefined || lsn > state.requiredLsn) state.requiredLsn = lsn;
         state.lsnLoad ??= Promise.resolve();
