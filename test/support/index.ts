@@ -5,3 +5,6 @@ export { startInProcess, type RunningApp } from './in-process-app';
 export { spawnApp, type SpawnedApp } from './spawned-app';
 export { PrivateRedis } from './redis-server';
 export { PrivatePostgres } from './postgres-server';
+export { PgStandby } from './pg-standby';
+export { startApiWithControllers } from './api-with-controllers';
+export { ReplicaTestController, REPLICA_TEST_IMPORTS } from './replica-test.controller';

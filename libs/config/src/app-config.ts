@@ -30,6 +30,7 @@ export interface AppConfig {
     slowQueryMs: number;
     replicaCheckIntervalMs: number;
     maxReplicaLagMs: number;
+    maxReplicaLagBytes: number;
     readYourWritesTtlMs: number;
   };
   redis: { url: string; keyPrefix: string; connections: number; commandTimeoutMs: number };
@@ -119,6 +120,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       slowQueryMs: e.DB_SLOW_QUERY_MS,
       replicaCheckIntervalMs: e.REPLICA_CHECK_INTERVAL_MS,
       maxReplicaLagMs: e.MAX_REPLICA_LAG_MS,
+      maxReplicaLagBytes: e.MAX_REPLICA_LAG_BYTES,
       readYourWritesTtlMs: e.READ_YOUR_WRITES_TTL_MS,
     },
     redis: {

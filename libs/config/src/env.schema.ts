@@ -64,6 +64,7 @@ export const envSchema = z.object({
   DB_SLOW_QUERY_MS: int(1).default(500),
   REPLICA_CHECK_INTERVAL_MS: int(50).default(1_000),
   MAX_REPLICA_LAG_MS: int(0).default(5_000),
+  MAX_REPLICA_LAG_BYTES: int(0).default(8 * 1024 * 1024),
   READ_YOUR_WRITES_TTL_MS: int(100).default(30_000),
 
   // Redis

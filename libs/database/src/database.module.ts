@@ -3,9 +3,13 @@ import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { postgresOptions } from './data-source-options';
+import { ReplicaRouter } from './replicas/replica-router';
 import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
-/** The primary data source; repositories come from `TypeOrmModule.forFeature` in feature modules. */
+/**
+ * The data source (primary) with replica routing; repositories come from `TypeOrmModule.forFeature` in
+ * feature modules and route reads without knowing it (see ReplicaRouter).
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -14,7 +18,8 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
       dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
     }),
   ],
-  exports: [TypeOrmModule],
+  providers: [ReplicaRouter],
+  exports: [TypeOrmModule, ReplicaRouter],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

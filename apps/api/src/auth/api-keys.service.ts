@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { ApiKey, issueApiKey, type IssuedApiKey } from '@platform/database';
+import { ApiKey, issueApiKey, readFromPrimary, type IssuedApiKey } from '@platform/database';
 import { sha256Hex } from '@platform/security';
 
 export interface LiveKey {
@@ -38,10 +38,14 @@ export class ApiKeysService {
     return this.cache.wrap<LiveKey | undefined>(
       `api-key:hash:${hash}`,
       async () => {
-        const row = await this.keys.findOne({
-          where: { keyHash: hash, revokedAt: IsNull() },
-          select: { id: true, name: true, tierName: true },
-        });
+        // From the primary: a key is used the moment it is issued, before a replica may have it. The
+        // result is cached, so this costs the primary one query per key per cache lifetime.
+        const row = await readFromPrimary(() =>
+          this.keys.findOne({
+            where: { keyHash: hash, revokedAt: IsNull() },
+            select: { id: true, name: true, tierName: true },
+          }),
+        );
         return row ? { id: row.id, name: row.name, tierName: row.tierName } : undefined;
       },
       { ttlMs: this.ttlMs, tags: (live) => (live ? [apiKeyCacheTag(live.id)] : []) },

@@ -1,0 +1,41 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Who is running the current code, for read-your-writes: the caller's last write position is
+ * remembered under `callerKey`, and reads in this context only go to replicas that have replayed it.
+ * Services never pass it: the API sets it per request (from the authenticated key), the worker per job.
+ */
+export interface ConsistencyState {
+  callerKey?: string;
+  /** Reads go to the primary (e.g. lookups that must see writes made by someone else a moment ago). */
+  primaryOnly: boolean;
+  /** The caller's last-write LSN, once loaded (undefined = never wrote, or the mark expired). */
+  requiredLsn?: bigint;
+  /** The load from the store, started by the first read in this context and shared by the rest. */
+  lsnLoad?: Promise<void>;
+}
+
+const storage = new AsyncLocalStorage<ConsistencyState>();
+
+/** Runs `fn` as `callerKey`: its writes are remembered and its reads see them. */
+export function runAs<T>(callerKey: string, fn: () => T): T {
+  return storage.run({ callerKey, primaryOnly: false }, fn);
+}
+
+/**
+ * Runs `fn` with no caller identity (anonymous or admin requests): after it writes, its later reads
+ * go to the primary, so a handler that writes and then reads back never sees a lagging replica.
+ */
+export function runWithoutCaller<T>(fn: () => T): T {
+  return storage.run({ primaryOnly: false }, fn);
+}
+
+/** Runs `fn` with every read on the primary (keeps the caller, so its writes are still recorded). */
+export function readFromPrimary<T>(fn: () => T): T {
+  const parent = storage.getStore();
+  return storage.run({ callerKey: parent?.callerKey, primaryOnly: true }, fn);
+}
+
+export function currentConsistency(): ConsistencyState | undefined {
+  return storage.getStore();
+}
