@@ -7,6 +7,7 @@ import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
+import { ThrottlingModule } from '@platform/throttling';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 
@@ -22,6 +23,7 @@ export class ApiModule {
         MetricsModule,
         HealthModule,
         ResilienceModule,
+        ThrottlingModule,
         AuthModule,
         AdminModule,
       ],

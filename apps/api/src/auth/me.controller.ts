@@ -1,13 +1,12 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@platform/http';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyAuth } from './api-key-auth.decorator';
 import { CurrentCaller, type Caller } from './caller';
 
 @ApiTags('auth')
-@ApiSecurity('api-key')
 @Controller({ path: 'me', version: '1' })
-@UseGuards(ApiKeyGuard)
+@ApiKeyAuth()
 export class MeController {
   @Get()
   @ApiOperation({ summary: 'The calling API key and its tier limits' })
