@@ -103,6 +103,12 @@ describe('token bucket per API key over real HTTP and Redis', () => {
     expect(metrics).toMatch(/ratelimit_decisions_total\{tier="free",decision="allowed"\} \d+/);
     expect(metrics).toMatch(/ratelimit_decisions_total\{tier="free",decision="limited"\} [1-9]/);
     expect(metrics).toMatch(/circuit_breaker_state\{breaker="redis-throttle"\} 0/);
+    const detailed = await fetch(`${api.baseUrl}/health/detailed`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(await detailed.json()).toMatchObject({
+      details: { breakers: { status: 'up', breakers: [{ name: 'redis-throttle', state: 'closed' }] } },
+    });
   });
 });
 
