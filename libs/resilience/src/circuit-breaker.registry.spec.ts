@@ -61,7 +61,8 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
 
     const listed = registry.list().find((b) => b.name === 'dep-a');
     expect(listed).toMatchObject({ state: 'open', failures: 4 });
-    const health = (await details.all()[0]()) as Record<string, { status: string }>;
+    const indicator = details.all()[0] as () => Promise<Record<string, { status: string }>>;
+    const health = await indicator();
     expect(health.breakers.status).toBe('degraded');
 
     await sleep(400);

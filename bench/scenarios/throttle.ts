@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { Redis } from 'ioredis';
+import { currentEnv, loadConfig } from '@platform/config';
+import { HealthDetailsRegistry } from '@platform/health';
+import { CircuitBreakerRegistry } from '@platform/resilience';
+import { ThrottleService, type BucketRequest } from '@platform/throttling';
+import type { BenchOptions, Scenario } from '../bench-contract';
+
+/**
+ * Cost of one rate-limit check (ThrottleService.take: breaker + one EVALSHA of the token-bucket
+ * script + metrics) against the configured Redis, with one hot key and with 100k distinct keys,
+ * after 1k and after 1M prior hits. The baseline, measured in the same run on the same connection,
+ * is EVALSHA of a script that only returns 1: the floor for any check that is one Redis script call.
+ *
+ *   npm run bench -- throttle [--duration 5] [--connections 100] [--prior 1000000] [--keys 100000]
+ */
+interface Figure {
+  opsPerSec: number;
+  usPerCheck: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const LIMITS = { burst: 1_000_000_000, ratePerMinute: 1_000_000_000 }; // every check admitted and written
+
+async function measure(
+  call: (i: number) => Promise<unknown>,
+  seconds: number,
+  lanes: number,
+): Promise<Figure> {
+  const latencies: number[] = [];
+  let n = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await call(n++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const ops = latencies.length / elapsed;
+  const pick = (q: number) => Number(latencies[Math.floor(q * (latencies.length - 1))].toFixed(3));
+  return {
+    opsPerSec: Math.round(ops),
+    usPerCheck: Number((1e6 / ops).toFixed(1)),
+    p50Ms: pick(0.5),
+    p99Ms: pick(0.99),
+  };
+}
+
+/** Prior hits, as fast as Redis takes them. */
+async function prime(take: (i: number) => Promise<unknown>, hits: number, progress: (s: string) => void) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (next < hits) {
+        const i = next++;
+        if (i % 100_000 === 0) progress(`priming ${i}/${hits}`);
+        await take(i);
+      }
+    }),
+  );
+}
+
+export const run: Scenario = async (options: BenchOptions) => {
+  const seconds = options.durationSeconds;
+  const lanes = options.connections;
+  const priorBig = Number(options.flags.prior ?? 1_000_000);
+  const keyCount = Number(options.flags.keys ?? 100_000);
+  const prefix = `bench:${randomBytes(4).toString('hex')}:`;
+  const config = loadConfig({ ...currentEnv(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
+  const redis = new Redis(config.redis.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+  const breakers = new CircuitBreakerRegistry(
+    config,
+    new HealthDetailsRegistry(),
+    new HealthIndicatorService(),
+  );
+  const throttle = new ThrottleService(redis, config, breakers);
+  const hot: BucketRequest = { key: 'hot', tier: 'bench', limits: LIMITS };
+  const distinct = (i: number): BucketRequest => ({ key: `k${i % keyCount}`, tier: 'bench', limits: LIMITS });
+  const memory = async (key: string) => Number(await redis.call('MEMORY', 'USAGE', `${prefix}rl:${key}`));
+
+  try {
+    redis.defineCommand('benchNoop', { numberOfKeys: 0, lua: 'return 1' });
+    const noop = () => (redis as unknown as { benchNoop(): Promise<number> }).benchNoop();
+    options.progress('baseline');
+    await measure(noop, 1, lanes); // warm-up
+    const baseline = await measure(noop, seconds, lanes);
+
+    await prime(() => throttle.take(hot), 1_000, options.progress);
+    options.progress('hot key after 1k');
+    const hotAfter1k = await measure(() => throttle.take(hot), seconds, lanes);
+    const hotBytesAfter1k = await memory('hot');
+    await prime(() => throttle.take(hot), priorBig, options.progress);
+    options.progress('hot key after 1M');
+    const hotAfter1M = await measure(() => throttle.take(hot), seconds, lanes);
+    const hotBytesAfter1M = await memory('hot');
+
+    await prime((i) => throttle.take(distinct(i * 7919)), 1_000, options.progress);
+    options.progress(`${keyCount} keys after 1k`);
+    const distinctAfter1k = await measure((i) => throttle.take(distinct(i)), seconds, lanes);
+    await prime((i) => throttle.take(distinct(i)), priorBig, options.progress);
+    options.progress(`${keyCount} keys after 1M`);
+    const distinctAfter1M = await measure((i) => throttle.take(distinct(i)), seconds, lanes);
+
+    const worst = Math.min(
+      hotAfter1k.opsPerSec,
+      hotAfter1M.opsPerSec,
+      distinctAfter1k.opsPerSec,
+      distinctAfter1M.opsPerSec,
+    );
+    const row = (name: string, f: Figure, bytes?: number) => ({ case: name, ...f, bucketBytes: bytes ?? '' });
+    return {
+      scenario: 'throttle',
+      rows: [
+        row('baseline: EVALSHA return 1', baseline),
+        row('hot key, after 1k hits', hotAfter1k, hotBytesAfter1k),
+        row(`hot key, after ${priorBig} hits`, hotAfter1M, hotBytesAfter1M),
+        row(`${keyCount} keys, after 1k hits`, distinctAfter1k),
+        row(`${keyCount} keys, after ${priorBig} more hits`, distinctAfter1M),
+      ],
+      figures: {
+        connections: lanes,
+        durationSeconds: seconds,
+        priorHits: priorBig,
+        keys: keyCount,
+        hotAfter1k,
+        hotAfter1M,
+        distinctAfter1k,
+        distinctAfter1M,
+        hotBucketBytes: { after1k: hotBytesAfter1k, after1M: hotBytesAfter1M },
+        growthHot: Number((hotAfter1k.opsPerSec / hotAfter1M.opsPerSec).toFixed(2)),
+        growthDistinct: Number((distinctAfter1k.opsPerSec / distinctAfter1M.opsPerSec).toFixed(2)),
+        baseline: { name: 'EVALSHA of a script returning 1', ...baseline },
+        // How many times a baseline call one check costs (slowest case).
+        ratio: Number((baseline.opsPerSec / worst).toFixed(2)),
+      },
+    };
+  } finally {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    breakers.onApplicationShutdown();
+    redis.disconnect();
+  }
+};
