@@ -18,7 +18,6 @@ import { ThrottleService } from './throttle.service';
 import './rate-limit-subject';
 import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
 
-
 /**
  * @nestjs/throttler's guard (so `@Throttle` and `@SkipThrottle` keep working) with its fixed-window
  * storage replaced by our token bucket: the caller's tier bucket when auth has identified it,

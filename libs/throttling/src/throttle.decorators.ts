@@ -2,7 +2,6 @@ import { applyDecorators, SetMetadata, UseGuards, type CanActivate, type Type } 
 import { CallerRateLimitGuard } from './rate-limit.guards';
 import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
 
-
 /**
  * Load shedding → auth → throttle, in that order. Nest runs global guards before a controller's own,
  * so the global guard only checks the failed-auth bucket on these routes; the caller's bucket is
