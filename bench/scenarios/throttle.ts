@@ -90,13 +90,19 @@ export const run: Scenario = async (options: BenchOptions) => {
   try {
     redis.defineCommand('benchNoop', { numberOfKeys: 0, lua: 'return 1' });
     const noop = () => (redis as unknown as { benchNoop(): Promise<number> }).benchNoop();
-    // The machine is shared: measure the baseline right before each case, so each ratio compares
-    // figures taken under the same load.
+    // The machine is shared and its load drifts: alternate baseline and check in five slices each and
+    // keep each side's median slice, so every ratio compares figures taken under the same load.
     const pair = async (name: string, check: (i: number) => Promise<unknown>) => {
-      options.progress(`baseline before ${name}`);
-      const base = await measure(noop, seconds, lanes);
-      options.progress(name);
-      const figure = await measure(check, seconds, lanes);
+      const bases: Figure[] = [];
+      const figures: Figure[] = [];
+      for (let slice = 0; slice < 5; slice += 1) {
+        options.progress(`${name}: slice ${slice + 1}/5`);
+        bases.push(await measure(noop, seconds / 5, lanes));
+        figures.push(await measure(check, seconds / 5, lanes));
+      }
+      const median = (xs: Figure[]) => [...xs].sort((a, b) => a.opsPerSec - b.opsPerSec)[2];
+      const base = median(bases);
+      const figure = median(figures);
       return { figure, base, ratio: Number((base.opsPerSec / figure.opsPerSec).toFixed(2)) };
     };
     await measure(noop, 1, lanes); // warm-up

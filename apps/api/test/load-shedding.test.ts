@@ -16,7 +16,11 @@ describe('load shedding before any work (@fastify/under-pressure)', () => {
   it('heap above LOAD_SHED_MAX_HEAP_USED_BYTES: 503 + Retry-After with the JSON body; probes exempt', async () => {
     const api = await startInProcess(
       'api',
-      testEnv({ DATABASE_URL: db.url, LOAD_SHED_MAX_HEAP_USED_BYTES: '1', LOAD_SHED_RETRY_AFTER_SECONDS: '3' }),
+      testEnv({
+        DATABASE_URL: db.url,
+        LOAD_SHED_MAX_HEAP_USED_BYTES: '1',
+        LOAD_SHED_RETRY_AFTER_SECONDS: '3',
+      }),
     );
     try {
       const { key } = await issueApiKey(db.dataSource, 'shed', 'free');

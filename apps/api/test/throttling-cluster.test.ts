@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
-import { createTestDatabase, spawnApp, testEnv, type SpawnedApp, type TestDatabase } from '../../../test/support';
+import {
+  createTestDatabase,
+  spawnApp,
+  testEnv,
+  type SpawnedApp,
+  type TestDatabase,
+} from '../../../test/support';
 
 const RATE_PER_MS = 100 / 60_000; // the free tier: 100/min, burst 150
 const BURST = 150;

@@ -217,4 +217,19 @@ describe('client IP for the failed-auth bucket', () => {
       await api.close();
     }
   });
+
+  it('with TRUST_PROXY as a CIDR list, only the listed proxies are skipped', async () => {
+    const api = await startInProcess('api', testEnv({ DATABASE_URL: db.url, TRUST_PROXY: '127.0.0.0/8' }));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i += 1) {
+        // 127.0.0.9 is a trusted proxy hop; 203.0.113.9 is the first untrusted address: the client.
+        const xff = `10.1.1.${i}, 203.0.113.9, 127.0.0.9`;
+        statuses.push((await badKey(api, { 'x-forwarded-for': xff })).status);
+      }
+      expect(statuses).toEqual([...Array(20).fill(401), 429]);
+    } finally {
+      await api.close();
+    }
+  });
 });
