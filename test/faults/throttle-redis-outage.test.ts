@@ -79,7 +79,9 @@ describe('throttling while its Redis is paused or stopped', () => {
       const during = await issueApiKey(db.dataSource, `during-${fault}`, 'free');
       const warm = await traffic(api, before.key, 20);
       expect(warm.limits).toEqual(new Set(['150']));
-      expect((await fetch(`${api.baseUrl}/v1/me`, { headers: { 'x-api-key': during.key } })).status).toBe(200);
+      expect((await fetch(`${api.baseUrl}/v1/me`, { headers: { 'x-api-key': during.key } })).status).toBe(
+        200,
+      );
       const fallbacksBefore = await metric(api, /^ratelimit_local_fallback_total (\d+)/m);
 
       // The fault lands while traffic is flowing.

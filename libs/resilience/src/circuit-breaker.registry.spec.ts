@@ -55,7 +55,12 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
     const rejected = await breaker.execute(async () => (called = true)).catch((e: unknown) => e);
     expect(called).toBe(false);
     expect(isBreakerOpenError(rejected)).toBe(true);
-    expect(await breaker.execute(async () => 'live', () => 'fallback')).toBe('fallback');
+    expect(
+      await breaker.execute(
+        async () => 'live',
+        () => 'fallback',
+      ),
+    ).toBe('fallback');
     expect(await eventCount('dep-a', 'reject')).toBeGreaterThanOrEqual(2);
     expect(await eventCount('dep-a', 'fallback')).toBeGreaterThanOrEqual(1);
 
