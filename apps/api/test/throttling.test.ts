@@ -25,6 +25,17 @@ async function burst(api: RunningApp, key: string, n: number) {
   return { responses, started, finished, admitted: responses.filter((r) => r.status === 200).length };
 }
 
+/** The next 429 for `key`: on a loaded machine a token or two may have refilled since the burst. */
+async function nextLimited(api: RunningApp, key: string): Promise<Response> {
+  for (let i = 0; i < 5; i += 1) {
+    const res = await me(api, key);
+    if (res.status === 429) return res;
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  }
+  throw new Error('never limited');
+}
+
 describe('token bucket per API key over real HTTP and Redis', () => {
   let db: TestDatabase;
   let api: RunningApp;
@@ -48,8 +59,7 @@ describe('token bucket per API key over real HTTP and Redis', () => {
     expect(1 + first.admitted).toBeGreaterThanOrEqual(150);
     expect(1 + first.admitted).toBeLessThanOrEqual(150 + refilled);
 
-    const limited = await me(api, key);
-    expect(limited.status).toBe(429);
+    const limited = await nextLimited(api, key);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get('ratelimit-limit')).toBe('150');
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
@@ -80,7 +90,7 @@ describe('token bucket per API key over real HTTP and Redis', () => {
     const fresh = await issueApiKey(db.dataSource, 'fresh', 'free');
     const pro = await issueApiKey(db.dataSource, 'pro', 'pro');
     expect((await burst(api, spent.key, 160)).admitted).toBeLessThan(160);
-    expect((await me(api, spent.key)).status).toBe(429);
+    expect((await nextLimited(api, spent.key)).status).toBe(429);
     const other = await me(api, fresh.key);
     expect(other.status).toBe(200);
     expect(other.headers.get('ratelimit-remaining')).toBe('149');
@@ -141,8 +151,10 @@ describe('tier changes reach other instances within TIER_CACHE_TTL_MS', () => {
       });
     expect((await put(5)).status).toBe(200);
     const { key } = await issueApiKey(db.dataSource, 'trial', 'trial');
-    expect((await burst(b, key, 10)).admitted).toBe(5);
-    expect((await me(b, key)).status).toBe(429);
+    const small = await burst(b, key, 10);
+    expect(small.admitted).toBeGreaterThanOrEqual(5);
+    expect(small.admitted).toBeLessThanOrEqual(5 + Math.floor((small.finished - small.started) / 1_000));
+    expect((await nextLimited(b, key)).headers.get('ratelimit-limit')).toBe('5');
 
     expect((await put(50)).status).toBe(200);
     const changedAt = performance.now();
