@@ -8,6 +8,7 @@ import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
+import { ThrottlingModule } from '@platform/throttling';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
@@ -26,6 +27,7 @@ export class ApiModule {
         HealthModule,
         ResilienceModule,
         TieredCacheModule,
+        ThrottlingModule,
         AuthModule,
         AdminModule,
         WebhooksModule,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
+import { installLoadShedding } from '@platform/resilience';
 import { ApiModule } from './api.module';
 import { setupOpenApi } from './openapi';
 
@@ -22,6 +23,7 @@ export async function createApiApp(config: AppConfig, logger?: Logger): Promise<
     // bodyParser off: Fastify's own JSON parser is the only one (no urlencoded bodies).
     { logger: new PinoNestLogger(log), abortOnError: false, bodyParser: false },
   );
+  await installLoadShedding(app.getHttpAdapter().getInstance(), config.loadShedding);
   app.enableVersioning({ type: VersioningType.URI });
   setupOpenApi(app);
   return { app, logger: log };

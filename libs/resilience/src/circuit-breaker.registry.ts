@@ -56,6 +56,10 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
       volumeThreshold: options.volumeThreshold,
       resetTimeout: options.resetTimeoutMs,
       rollingCountTimeout: options.rollingCountTimeoutMs,
+      // Off: with percentiles on, opossum keeps every call's latency for the window and sorts them all
+      // on each failure and each snapshot: per-call cost that grows with traffic on hot paths.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
     });
     const breaker = new NamedBreaker(name, circuit);
     this.instrument(breaker);

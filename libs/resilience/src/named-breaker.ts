@@ -17,6 +17,16 @@ export class NamedBreaker {
    * any failure (open, timeout, error) returns the fallback's value instead of throwing.
    */
   async execute<T>(call: () => Promise<T>, fallback?: (error: Error) => T | Promise<T>): Promise<T> {
+    if (this.circuit.opened) {
+      // Fail fast here rather than through fire(): opossum counts a call it rejects while open as a
+      // fire, so a long outage fills the rolling window with "fires" that are not failures, and the
+      // next outage within that window no longer reaches the error threshold (seen in the fault test).
+      const error = Object.assign(new Error(`Breaker is open: ${this.name}`), { code: 'EOPENBREAKER' });
+      this.circuit.emit('reject', error);
+      if (!fallback) throw error;
+      this.circuit.emit('fallback', error);
+      return fallback(error);
+    }
     try {
       return (await this.circuit.fire(call)) as T;
     } catch (error) {

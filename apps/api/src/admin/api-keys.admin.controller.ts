@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
 import { AdminTokenGuard } from '@platform/security';
+import { AuthWithoutThrottle } from '@platform/throttling';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { TiersService } from '../tiers/tiers.service';
 import { apiKeyParamsSchema, createApiKeySchema } from './admin.schemas';
@@ -10,7 +11,7 @@ import { apiKeyParamsSchema, createApiKeySchema } from './admin.schemas';
 @ApiTags('admin')
 @ApiBearerAuth('admin-token')
 @Controller({ path: 'admin/api-keys', version: '1' })
-@UseGuards(AdminTokenGuard)
+@AuthWithoutThrottle(AdminTokenGuard)
 export class ApiKeysAdminController {
   constructor(
     private readonly keys: ApiKeysService,

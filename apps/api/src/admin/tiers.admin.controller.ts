@@ -1,15 +1,16 @@
-import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
 import { AdminTokenGuard } from '@platform/security';
+import { AuthWithoutThrottle } from '@platform/throttling';
 import { TiersService } from '../tiers/tiers.service';
 import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
 
 @ApiTags('admin')
 @ApiBearerAuth('admin-token')
 @Controller({ path: 'admin/tiers', version: '1' })
-@UseGuards(AdminTokenGuard)
+@AuthWithoutThrottle(AdminTokenGuard)
 export class TiersAdminController {
   constructor(private readonly tiers: TiersService) {}
 

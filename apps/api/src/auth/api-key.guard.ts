@@ -24,6 +24,12 @@ export class ApiKeyGuard implements CanActivate {
     const tier = await this.tiers.find(key.tierName);
     if (!tier) throw new ApiError(401, 'unauthorized', 'The API key has no valid tier');
     request.caller = { apiKeyId: key.id, name: key.name, tier };
+    // The caller's bucket: CallerRateLimitGuard runs next (see ApiKeyAuth).
+    request.rateLimitSubject = {
+      id: key.id,
+      tier: tier.name,
+      limits: { burst: tier.burst, ratePerMinute: tier.ratePerMinute },
+    };
     return true;
   }
 }

@@ -1,16 +1,15 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
 import { ApiErrors } from '@platform/http';
 import { tierCacheTag } from '../tiers/tiers.service';
+import { ApiKeyAuth } from './api-key-auth.decorator';
 import { apiKeyCacheTag } from './api-keys.service';
-import { ApiKeyGuard } from './api-key.guard';
 import { CurrentCaller, type Caller } from './caller';
 
 @ApiTags('auth')
-@ApiSecurity('api-key')
 @Controller({ path: 'me', version: '1' })
-@UseGuards(ApiKeyGuard)
+@ApiKeyAuth()
 export class MeController {
   @Get()
   @ApiOperation({

@@ -1,16 +1,15 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
 import { ApiError, ApiErrors, ApiZodQuery, ZodValidationPipe } from '@platform/http';
-import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { batchQuerySchema, recommendationsTag, userParamsSchema } from './recommendations.schemas';
 import { RecommendationsService } from './recommendations.service';
 
 @ApiTags('recommendations')
-@ApiSecurity('api-key')
 @Controller({ version: '1' })
-@UseGuards(ApiKeyGuard)
+@ApiKeyAuth()
 export class RecommendationsController {
   constructor(private readonly recommendations: RecommendationsService) {}
 

@@ -1,15 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
-import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { createWebhookSchema, webhookParamsSchema, type CreateWebhook } from './webhooks.schemas';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
-@ApiSecurity('api-key')
 @Controller({ path: 'webhooks', version: '1' })
-@UseGuards(ApiKeyGuard)
+@ApiKeyAuth()
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 

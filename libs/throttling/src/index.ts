@@ -1,0 +1,12 @@
+export { ThrottlingModule } from './throttling.module';
+export { ThrottleService, THROTTLE_BREAKER, type BucketRequest } from './throttle.service';
+export { AuthThenThrottle, AuthWithoutThrottle, ThrottleCost } from './throttle.decorators';
+export { CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
+export { AuthFailureLimiter } from './auth-failure-limiter';
+export { RedisTokenBucket } from './redis-token-bucket';
+export { LocalTokenBucket } from './local-token-bucket';
+export { takeTokens, type BucketDecision, type BucketLimits, type BucketState } from './bucket-math';
+export { rateLimitHeaders } from './rate-limit-response';
+export { PROBE_PATHS, isProbePath } from '@platform/resilience';
+export type { RateLimitSubject } from './rate-limit-subject';
+export { Throttle, SkipThrottle } from '@nestjs/throttler';

@@ -1,0 +1,26 @@
+import { LRUCache } from 'lru-cache';
+import { takeTokens, type BucketDecision, type BucketLimits, type BucketState } from './bucket-math';
+
+/**
+ * The in-process fallback used while Redis is unavailable. Each instance only sees its own share of
+ * the traffic, so limits are divided by the number of instances expected behind the load balancer:
+ * the cluster as a whole then admits about what the Redis bucket would.
+ */
+export class LocalTokenBucket {
+  private readonly buckets = new LRUCache<string, BucketState>({ max: 100_000 });
+
+  constructor(
+    private readonly expectedInstances: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(key: string, limits: BucketLimits, cost: number): BucketDecision {
+    const share = {
+      burst: Math.max(1, Math.floor(limits.burst / this.expectedInstances)),
+      ratePerMinute: limits.ratePerMinute / this.expectedInstances,
+    };
+    const { state, decision } = takeTokens(this.buckets.get(key), share, cost, this.now());
+    if (cost > 0) this.buckets.set(key, state);
+    return { ...decision, source: 'local' };
+  }
+}

@@ -1,0 +1,141 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InjectConfig, type AppConfig } from '@platform/config';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { isProbePath } from '@platform/resilience';
+import { applyDecision } from './rate-limit-response';
+import type { BucketRequest } from './throttle.service';
+import { ThrottleService } from './throttle.service';
+import './rate-limit-subject';
+import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
+
+/**
+ * @nestjs/throttler's guard (so `@Throttle` and `@SkipThrottle` keep working) with its fixed-window
+ * storage replaced by our token bucket: the caller's tier bucket when auth has identified it,
+ * else the client IP's bucket with the module's (or the route's `@Throttle`) limits.
+ */
+abstract class TokenBucketGuard extends ThrottlerGuard {
+  constructor(
+    options: ThrottlerModuleOptions,
+    storage: ThrottlerStorage,
+    reflector: Reflector,
+    protected readonly throttle: ThrottleService,
+    protected readonly authFailures: AuthFailureLimiter,
+    @InjectConfig() protected readonly config: AppConfig,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected async limit(context: ExecutionContext): Promise<boolean> {
+    // Route-level guard instances are not always given onModuleInit; the parent needs its setup.
+    if (!this.throttlers) await this.onModuleInit();
+    return super.canActivate(context);
+  }
+
+  protected override async handleRequest({ context, limit, ttl }: ThrottlerRequest): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const cost =
+      this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 1;
+    const bucket = await this.bucketFor(request, context, limit, ttl);
+    const decision = await this.throttle.take(bucket, cost);
+    applyDecision(reply, decision, 'Rate limit exceeded; retry after the time in Retry-After');
+    return true;
+  }
+
+  private async bucketFor(
+    request: FastifyRequest,
+    context: ExecutionContext,
+    limit: number,
+    ttl: number,
+  ): Promise<BucketRequest> {
+    const subject = request.rateLimitSubject;
+    if (subject) return { key: `key:${subject.id}`, tier: subject.tier, limits: subject.limits };
+    const ip = await this.getTracker(request);
+    const anonymous = this.config.throttle.anonymous;
+    const isDefault = limit === anonymous.burst && ttl === anonymousTtlMs(this.config);
+    // A route with its own @Throttle limits gets its own bucket, so it does not drain the shared one.
+    const scope = isDefault ? '' : `:${context.getClass().name}.${context.getHandler().name}`;
+    return {
+      key: `ip:${ip}${scope}`,
+      tier: 'anonymous',
+      limits: { burst: limit, ratePerMinute: (limit * 60_000) / ttl },
+    };
+  }
+
+  protected isAuthenticatedRoute(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean | undefined>(AUTHENTICATED_ROUTE, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true
+    );
+  }
+}
+
+/** The anonymous limits expressed as @nestjs/throttler's (limit, ttl): `burst` tokens per `ttl`. */
+export function anonymousTtlMs(config: AppConfig): number {
+  const { burst, perMinute } = config.throttle.anonymous;
+  return Math.round((burst / perMinute) * 60_000);
+}
+
+/**
+ * The global guard (APP_GUARD). Probes and /metrics pass untouched. On routes marked
+ * AuthThenThrottle / AuthWithoutThrottle it only enforces the failed-auth bucket, because the caller
+ * is not known yet; every other route is limited per client IP.
+ */
+@Injectable()
+export class GlobalRateLimitGuard extends TokenBucketGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    throttle: ThrottleService,
+    authFailures: AuthFailureLimiter,
+    @InjectConfig() config: AppConfig,
+  ) {
+    super(options, storage, reflector, throttle, authFailures, config);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (isProbePath(request.url)) return true;
+    if (this.isAuthenticatedRoute(context)) {
+      await this.authFailures.guard(await this.getTracker(request), context.switchToHttp().getResponse());
+      return true;
+    }
+    return this.limit(context);
+  }
+}
+
+/** Runs after the route's auth guard (see AuthThenThrottle): the caller's tier bucket. */
+@Injectable()
+export class CallerRateLimitGuard extends TokenBucketGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    throttle: ThrottleService,
+    authFailures: AuthFailureLimiter,
+    @InjectConfig() config: AppConfig,
+  ) {
+    super(options, storage, reflector, throttle, authFailures, config);
+  }
+
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.limit(context);
+  }
+}
