@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestj
 import { InjectDataSource, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { Tier } from '@platform/database';
+import { SkipThrottle } from '@platform/throttling';
 import { ApiKeyGuard } from '../../apps/api/src/auth/api-key.guard';
 import { AuthModule } from '../../apps/api/src/auth/auth.module';
 
@@ -17,6 +18,8 @@ interface Where {
  */
 @Controller({ path: 'replica-test', version: '1' })
 @UseGuards(ApiKeyGuard)
+// These routes measure where statements run, not rate limits: hundreds of reads in a second.
+@SkipThrottle()
 export class ReplicaTestController {
   constructor(
     @InjectRepository(Tier) private readonly tiers: Repository<Tier>,

@@ -118,7 +118,14 @@ describe('token bucket per API key over real HTTP and Redis', () => {
       headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     });
     expect(await detailed.json()).toMatchObject({
-      details: { breakers: { status: 'up', breakers: [{ name: 'redis-throttle', state: 'closed' }] } },
+      details: {
+        breakers: {
+          status: 'up',
+          breakers: expect.arrayContaining([
+            expect.objectContaining({ name: 'redis-throttle', state: 'closed' }),
+          ]),
+        },
+      },
     });
   });
 });

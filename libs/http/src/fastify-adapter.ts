@@ -1,8 +1,9 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig, TrustProxy } from '@platform/config';
 import { httpDurationHistogram, requestContext, UNMATCHED_ROUTE } from '@platform/observability';
+import { toErrorResponse } from './error-envelope';
 import { requestIdFor } from './request-id';
 
 /**
@@ -18,6 +19,15 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     // Keep-alive sockets with no request in flight are closed at shutdown so close() does not wait on them.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Router-level failures (a malformed URL, a path parameter past maxParamLength) happen before any
+    // hook or Nest handler; answer them in the same JSON envelope.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body, headers } = toErrorResponse(error, request.id);
+      void reply
+        .code(status)
+        .headers({ ...headers, 'x-request-id': request.id })
+        .send(body);
+    },
   });
   installHooks(adapter.getInstance(), logger);
   return adapter;
