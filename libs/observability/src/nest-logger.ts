@@ -30,18 +30,22 @@ export class PinoNestLogger implements LoggerService {
     rest: unknown[],
   ) {
     if (!this.pino.isLevelEnabled(level)) return;
-    // Nest passes the context last, and for errors a stack trace before it.
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    const stack = level === 'error' && typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
+    // Nest passes the context last; `logger.error(msg, stack)` passes a stack trace before it. Our own
+    // code also calls `logger.warn({ fields }, 'text')`: a remaining string is then the message text.
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const text = typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
-    if (stack) fields.stack = stack;
+    const isStack = text !== undefined && /\n\s+at /.test(text);
+    if (isStack) fields.stack = text;
+    const msg = isStack ? undefined : text;
     if (message instanceof Error) {
-      this.pino[level]({ ...fields, err: message }, message.message);
+      this.pino[level]({ ...fields, err: message }, msg ?? message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) });
+      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) }, msg);
     } else {
-      this.pino[level](fields, String(message));
+      this.pino[level](fields, msg === undefined ? String(message) : `${String(message)} ${msg}`);
     }
   }
 }
