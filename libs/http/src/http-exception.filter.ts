@@ -12,7 +12,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception, request.id);
-    if (status >= 500) {
+    if (status === 503) {
+      // Overload and dependency outages are expected states with their own metrics: one line, no stack.
+      this.logger.warn(
+        { status, error: body.error, requestId: request.id },
+        'request refused: service unavailable',
+      );
+    } else if (status >= 500) {
       this.logger.error({ err: exception, status, requestId: request.id }, 'request failed');
     }
     if (reply.sent) return;
