@@ -5,10 +5,12 @@ import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
 import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
+import { QueueModule } from '@platform/queue';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { JobsModule } from './jobs/jobs.module';
 
 @Module({})
 export class ApiModule {
@@ -24,6 +26,8 @@ export class ApiModule {
         ResilienceModule,
         AuthModule,
         AdminModule,
+        QueueModule,
+        JobsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

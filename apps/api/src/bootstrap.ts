@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
+import { mountBullBoard } from '@platform/queue';
 import { ApiModule } from './api.module';
 import { setupOpenApi } from './openapi';
 
@@ -24,5 +25,6 @@ export async function createApiApp(config: AppConfig, logger?: Logger): Promise<
   );
   app.enableVersioning({ type: VersioningType.URI });
   setupOpenApi(app);
+  await mountBullBoard(app, config);
   return { app, logger: log };
 }
