@@ -21,12 +21,17 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/** A fetch Response whose body tests read loosely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 /** JSON POST/GET helpers with an API key. */
 export function jsonClient(baseUrl: string, key: string) {
   const headers = { 'x-api-key': key, 'content-type': 'application/json' };
   return {
-    post: (path: string, body: unknown) =>
+    post: (path: string, body: unknown): Promise<JsonResponse> =>
       fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
-    get: (path: string) => fetch(`${baseUrl}${path}`, { headers: { 'x-api-key': key } }),
+    get: (path: string): Promise<JsonResponse> =>
+      fetch(`${baseUrl}${path}`, { headers: { 'x-api-key': key } }),
   };
 }

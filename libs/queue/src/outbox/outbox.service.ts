@@ -76,7 +76,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
         },
       }),
     );
-    const dispatched = (await this.dispatch(jobIds)) === jobIds.length;
+    const dispatched = (await this.dispatch(jobIds, { admitted: false })) === jobIds.length;
     return { result, jobIds, dispatched };
   }
 
@@ -116,15 +116,18 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     return { ...existing, created: false };
   }
 
-  /** Enqueues these rows now if they are still pending; returns how many were dispatched. */
-  async dispatch(ids: string[]): Promise<number> {
+  /**
+   * Enqueues these rows now if they are still pending; returns how many were dispatched.
+   * `admitted`: the caller asked JobProducer.admit() for them first (default).
+   */
+  async dispatch(ids: string[], { admitted = true } = {}): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.claimAndEnqueue(`id = ANY($1::uuid[])`, [ids], ids.length);
+    return this.claimAndEnqueue(`id = ANY($1::uuid[])`, [ids], ids.length, admitted);
   }
 
   /** The relay's step: enqueue up to `limit` pending rows, oldest first. */
   async dispatchPending(limit: number): Promise<number> {
-    return this.claimAndEnqueue('TRUE', [], limit);
+    return this.claimAndEnqueue('TRUE', [], limit, false);
   }
 
   async pendingCount(): Promise<number> {
@@ -149,7 +152,12 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     return result[1] ?? 0;
   }
 
-  private async claimAndEnqueue(where: string, params: unknown[], limit: number): Promise<number> {
+  private async claimAndEnqueue(
+    where: string,
+    params: unknown[],
+    limit: number,
+    admitted: boolean,
+  ): Promise<number> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const rows = (await manager.query(
@@ -170,7 +178,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
           return job;
         });
         try {
-          await this.producer.add(jobs);
+          await this.producer.add(jobs, { admitted });
         } catch (error) {
           // Roll back nothing, but remember why: the rows stay pending for the relay.
           await manager.query(

@@ -18,19 +18,23 @@ const MIN_RETRY_AFTER_S = 1;
 const MAX_RETRY_AFTER_S = 60;
 /** Used while no drain has been observed yet (workers down, or just started). */
 const UNKNOWN_DRAIN_RETRY_AFTER_S = 10;
+/** An admission not followed by an add within this long is forgotten (the caller failed). */
+const PENDING_TTL_MS = 10_000;
 
 /**
  * Admission control for one queue. Refuses new jobs once the waiting depth reaches the high-water
  * mark and keeps refusing until it falls to the low-water mark (hysteresis, so producers do not
  * flap at the boundary). The depth is read at most once per `cacheMs`; between reads, jobs this
  * process added are counted on top of the last reading, so one process cannot overshoot the mark
- * by what it adds in that window. Retry-After = time to drain down to the low-water mark at the
+ * by what it adds in that window; jobs admitted but not yet added (their transaction is still
+ * running) count too, until added or forgotten. Retry-After = time to drain down to the low-water mark at the
  * drain rate observed from the queue's finished-jobs counter.
  */
 export class BackpressureGate {
   private reading?: DepthReading & { at: number };
   private inFlight?: Promise<void>;
   private addedSinceRead = 0;
+  private pending: Array<{ count: number; at: number }> = [];
   private overloaded = false;
   /** Finished jobs per second (exponentially weighted). */
   private drainRate = 0;
@@ -50,16 +54,27 @@ export class BackpressureGate {
     // A batch larger than the whole band is let in only when the queue has drained to the low mark.
     const fits = count > high - low ? estimate <= low : estimate + count <= high;
     if (!this.overloaded && fits) {
-      this.addedSinceRead += count;
+      this.pending.push({ count, at: this.now() });
       return;
     }
     if (estimate + count > high) this.overloaded = true;
     throw new QueueOverloadedError(this.settings.queue, this.retryAfterSeconds(estimate), estimate);
   }
 
-  /** Jobs added without admit() (outbox relay) still count toward the estimate. */
-  noteAdded(count: number): void {
+  /**
+   * Jobs are in the queue now. `admitted`: they were let in by admit() (their pending entry is
+   * settled); otherwise (outbox relay) they are simply counted on top of the last reading.
+   */
+  noteAdded(count: number, admitted: boolean): void {
     this.addedSinceRead += count;
+    let left = admitted ? count : 0;
+    while (left > 0 && this.pending.length > 0) {
+      const head = this.pending[0];
+      const settled = Math.min(left, head.count);
+      head.count -= settled;
+      left -= settled;
+      if (head.count === 0) this.pending.shift();
+    }
   }
 
   get isOverloaded(): boolean {
@@ -71,7 +86,10 @@ export class BackpressureGate {
   }
 
   private estimate(): number {
-    return (this.reading?.depth ?? 0) + this.addedSinceRead;
+    const cutoff = this.now() - PENDING_TTL_MS;
+    while (this.pending.length > 0 && this.pending[0].at < cutoff) this.pending.shift();
+    const pending = this.pending.reduce((n, p) => n + p.count, 0);
+    return (this.reading?.depth ?? 0) + this.addedSinceRead + pending;
   }
 
   private retryAfterSeconds(estimate: number): number {

@@ -62,7 +62,7 @@ export class JobProducer {
   async enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options: EnqueueOptions = {}) {
     const job = this.prepare({ name, payload, ...options });
     await this.admit(job.queue, job.weight);
-    const [added] = await this.add([job]);
+    const [added] = await this.add([job], { admitted: true });
     return added;
   }
 
@@ -72,7 +72,7 @@ export class JobProducer {
     const weights = new Map<QueueName, number>();
     for (const job of jobs) weights.set(job.queue, (weights.get(job.queue) ?? 0) + job.weight);
     for (const [queue, weight] of weights) await this.admit(queue, weight);
-    return this.add(jobs);
+    return this.add(jobs, { admitted: true });
   }
 
   /** Throws QueueOverloadedError when `count` more jobs would go over the queue's high-water mark. */
@@ -103,10 +103,14 @@ export class JobProducer {
   }
 
   /**
-   * Adds prepared jobs without asking the gate (the outbox relay: those writes were accepted already).
-   * Fan-out jobs become flows; the rest go in one addBulk per queue.
+   * Adds prepared jobs without asking the gate (the outbox: those writes were accepted already).
+   * `admitted`: the caller passed admit() for them. Fan-out jobs become flows; the rest go in one
+   * addBulk per queue.
    */
-  async add(jobs: PreparedJob[]): Promise<Array<{ id: string; queue: QueueName }>> {
+  async add(
+    jobs: PreparedJob[],
+    { admitted }: { admitted: boolean },
+  ): Promise<Array<{ id: string; queue: QueueName }>> {
     if (!this.registry.isConnected) throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
     const results: Array<{ id: string; queue: QueueName } | undefined> = new Array(jobs.length);
     const plain = new Map<QueueName, number[]>();
@@ -129,7 +133,7 @@ export class JobProducer {
       added.forEach((job, k) => (results[indexes[k]] = { id: job.id!, queue }));
     });
     await withTimeout(Promise.all([...bulks, ...flows]), this.timeoutMs, 'enqueue');
-    for (const job of jobs) this.gate(job.queue).noteAdded(job.weight);
+    for (const job of jobs) this.gate(job.queue).noteAdded(job.weight, admitted);
     return results as Array<{ id: string; queue: QueueName }>;
   }
 
