@@ -83,7 +83,7 @@ export class JobsService {
     }
     // Outbox.transaction dispatched the rows it created through tx.enqueue; this row came from
     // insert() (for the idempotency check), so dispatch it here.
-    const dispatched = await this.outbox.dispatch([row.id]);
+    const dispatched = await this.outbox.dispatch([row]);
     return { id: row.id, status: dispatched ? 'queued' : 'accepted', created: true };
   }
 
@@ -117,21 +117,23 @@ export class JobsService {
     if (!row.dispatched_at) {
       return { ...base, status: 'accepted', progress: 0, attempts: { made: 0, max: 0 } };
     }
-    let job;
+    const queue = this.registry.get(row.queue);
+    let status: string;
+    let job: Awaited<ReturnType<typeof queue.getJob>>;
     try {
-      job = this.registry.isConnected ? await this.registry.get(row.queue).getJob(row.id) : undefined;
+      if (!this.registry.isConnected) throw new Error('Redis unreachable');
+      // State first: a job read after it says "completed" is sure to carry its result.
+      status = await queue.getJobState(row.id);
+      job = status === 'unknown' ? undefined : await queue.getJob(row.id);
     } catch {
-      job = undefined;
-    }
-    if (!this.registry.isConnected) {
       throw new ApiError(503, 'queue_unavailable', 'Job state is in Redis, which is unreachable', {
         retryAfterSeconds: 2,
       });
     }
     if (!job) {
+      // Removed by the queue's retention (or never enqueued by a lost eager dispatch + relay).
       return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };
     }
-    const status = await job.getState();
     const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : undefined);
     return {
       ...base,

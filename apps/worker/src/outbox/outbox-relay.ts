@@ -17,11 +17,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running?: Promise<void>;
   private stopped = false;
   private lastPrune = 0;
+  /** Rows younger than this are still in their eager dispatch (which gives up after ~2 s). */
+  private readonly graceMs: number;
 
   constructor(
     private readonly outbox: Outbox,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.graceMs = Math.max(1_000, config.redis.commandTimeoutMs * 2) + 1_000;
+  }
 
   onApplicationBootstrap(): void {
     this.schedule();
@@ -38,7 +42,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const batch = this.config.queue.outboxRelayBatch;
     let total = 0;
     for (;;) {
-      const n = await this.outbox.dispatchPending(batch);
+      const n = await this.outbox.dispatchPending(batch, this.graceMs);
       total += n;
       if (n < batch || this.stopped) break;
     }

@@ -65,19 +65,19 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   async transaction<T>(
     work: (tx: OutboxTransaction) => Promise<T>,
   ): Promise<{ result: T; jobIds: string[]; dispatched: boolean }> {
-    const jobIds: string[] = [];
+    const rows: OutboxRow[] = [];
     const result = await this.dataSource.transaction(async (manager) =>
       work({
         manager,
         enqueue: async (name, payload, options) => {
           const row = await this.insert(manager, name, payload, options);
-          jobIds.push(row.id);
+          if (row.created) rows.push(row);
           return row.id;
         },
       }),
     );
-    const dispatched = (await this.dispatch(jobIds, { admitted: false })) === jobIds.length;
-    return { result, jobIds, dispatched };
+    const dispatched = (await this.dispatch(rows, { admitted: false })) === rows.length;
+    return { result, jobIds: rows.map((r) => r.id), dispatched };
   }
 
   /**
@@ -117,17 +117,41 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Enqueues these rows now if they are still pending; returns how many were dispatched.
-   * `admitted`: the caller asked JobProducer.admit() for them first (default).
+   * Eager dispatch, right after the rows' transaction committed: enqueue them, then mark them
+   * dispatched (one statement). Returns how many were dispatched; on failure (Redis down) the rows
+   * stay pending for the relay. `admitted`: the caller asked JobProducer.admit() for them first.
    */
-  async dispatch(ids: string[], { admitted = true } = {}): Promise<number> {
-    if (ids.length === 0) return 0;
-    return this.claimAndEnqueue(`id = ANY($1::uuid[])`, [ids], ids.length, admitted);
+  async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    try {
+      await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted });
+    } catch (error) {
+      await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
+      return 0;
+    }
+    try {
+      await this.dataSource.query(
+        `UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[]) AND dispatched_at IS NULL`,
+        [ids],
+      );
+    } catch (error) {
+      // Enqueued but not marked: the relay enqueues them again later, which BullMQ ignores (same id).
+      this.logger.warn({ err: (error as Error).message }, 'could not mark outbox rows dispatched');
+    }
+    return rows.length;
   }
 
-  /** The relay's step: enqueue up to `limit` pending rows, oldest first. */
-  async dispatchPending(limit: number): Promise<number> {
-    return this.claimAndEnqueue('TRUE', [], limit, false);
+  /**
+   * The relay's step: enqueue up to `limit` pending rows, oldest first. Rows younger than
+   * `graceMs` are left to their eager dispatch, which may still be running.
+   */
+  async dispatchPending(limit: number, graceMs = 0): Promise<number> {
+    return this.claimAndEnqueue(
+      `created_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [graceMs],
+      limit,
+    );
   }
 
   async pendingCount(): Promise<number> {
@@ -152,40 +176,29 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     return result[1] ?? 0;
   }
 
-  private async claimAndEnqueue(
-    where: string,
-    params: unknown[],
-    limit: number,
-    admitted: boolean,
-  ): Promise<number> {
+  private async noteFailure(manager: EntityManager, ids: string[], error: Error): Promise<void> {
+    await manager.query(
+      `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
+      [ids, error.message.slice(0, 500)],
+    );
+    this.logger.debug({ err: error.message, rows: ids.length }, 'enqueue deferred');
+  }
+
+  private async claimAndEnqueue(where: string, params: unknown[], limit: number): Promise<number> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const rows = (await manager.query(
-          `SELECT id, queue, job_name, payload, priority, delay_ms FROM outbox
+          `SELECT * FROM outbox
             WHERE dispatched_at IS NULL AND ${where}
             ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
           params,
         )) as OutboxRow[];
         if (rows.length === 0) return 0;
-        const jobs: PreparedJob[] = rows.map((row) => {
-          const job = this.producer.prepare({
-            name: row.job_name,
-            payload: row.payload as never,
-            jobId: row.id,
-            delayMs: row.delay_ms,
-          });
-          job.opts.priority = row.priority;
-          return job;
-        });
         try {
-          await this.producer.add(jobs, { admitted });
+          await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted: false });
         } catch (error) {
-          // Roll back nothing, but remember why: the rows stay pending for the relay.
-          await manager.query(
-            `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
-            [rows.map((r) => r.id), (error as Error).message.slice(0, 500)],
-          );
-          this.logger.debug({ err: (error as Error).message, rows: rows.length }, 'enqueue deferred');
+          // The rows stay pending; remember why.
+          await this.noteFailure(manager, rows.map((r) => r.id), error as Error);
           return 0;
         }
         await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
@@ -199,4 +212,18 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
       return 0;
     }
   }
+}
+
+/** An outbox row as a job: its id is the BullMQ job id, its stored priority is kept. */
+function toPreparedJob(producer: JobProducer) {
+  return (row: OutboxRow): PreparedJob => {
+    const job = producer.prepare({
+      name: row.job_name,
+      payload: row.payload as never,
+      jobId: row.id,
+      delayMs: row.delay_ms,
+    });
+    job.opts.priority = row.priority;
+    return job;
+  };
 }
