@@ -4,7 +4,13 @@ import { FlowProducer, Queue, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { closeRedis, createRedis, REDIS_SETTINGS, type RedisConnectionSettings } from '@platform/redis';
+import {
+  closeRedis,
+  createRedis,
+  REDIS_SETTINGS,
+  waitUntilReady,
+  type RedisConnectionSettings,
+} from '@platform/redis';
 import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
 import { addQueueCountsSource } from './queue-metrics';
 import { QUEUE_SETTINGS } from './queue.tokens';
@@ -60,7 +66,11 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     this.flows.on('error', () => undefined);
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // Boot waits briefly for Redis (as the command connection does), never indefinitely.
+    if (!(await waitUntilReady(this.connection, 2_000))) {
+      this.logger.warn('Redis not reachable at boot; producers refuse until it is (the outbox keeps writes)');
+    }
     this.removeSource = addQueueCountsSource(this);
     this.healthDetails.register('queues', async () => {
       const session = this.indicators.check('queues');
