@@ -1,7 +1,9 @@
 import type { Scenario } from '../bench-contract';
 import { run as httpOverhead } from './http-overhead';
+import { run as queue } from './queue';
 
 /** Every scenario by name: `npm run bench -- <name>`. */
 export const SCENARIOS: Record<string, Scenario> = {
   'http-overhead': httpOverhead,
+  queue,
 };

@@ -88,7 +88,7 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
     for (const name of ['jobs', 'recommendations', 'webhooks']) {
       await page.getByText(name, { exact: true }).first().waitFor({ timeout: 20_000 });
     }
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 20_000 });
+    await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, { timeout: 20_000 });
     await page.getByText(/delayed/i).first().waitFor({ timeout: 20_000 });
     const text = await page.locator('body').innerText();
     mkdirSync(ARTIFACTS, { recursive: true });

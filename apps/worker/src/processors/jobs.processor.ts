@@ -43,7 +43,7 @@ export class JobsProcessor implements QueueProcessor<'jobs'> {
   }
 
   private async sleep({ ms, counter }: PayloadOf<'diagnostics.sleep'>, ctx: JobContext) {
-    await sleep(ms, undefined, { signal: ctx.signal });
+    if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
     if (!counter) return { sleptMs: ms };
     const { applied } = await applyOnce(this.dataSource, ctx.idempotencyKey, async (manager) => {
       await manager.query(
