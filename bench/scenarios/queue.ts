@@ -100,13 +100,19 @@ export const run: Scenario = async (options: BenchOptions): Promise<BenchResult>
   const url = options.flags.redis ?? 'redis://127.0.0.1:6379';
   const jobs = Number(options.flags.jobs ?? 20_000);
   const rounds = Number(options.flags.rounds ?? 2);
-  const best = { raw: { enqueuePerSecond: 0, endToEndPerSecond: 0 }, ours: { enqueuePerSecond: 0, endToEndPerSecond: 0 } };
+  const best = {
+    raw: { enqueuePerSecond: 0, endToEndPerSecond: 0 },
+    ours: { enqueuePerSecond: 0, endToEndPerSecond: 0 },
+  };
   for (let r = 1; r <= rounds; r += 1) {
     options.progress(`round ${r}/${rounds}: raw BullMQ`);
     const raw = await runRaw(url, jobs);
     options.progress(`round ${r}/${rounds}: ours`);
     const ours = await runOurs(url, jobs);
-    for (const [key, f] of [['raw', raw], ['ours', ours]] as const) {
+    for (const [key, f] of [
+      ['raw', raw],
+      ['ours', ours],
+    ] as const) {
       best[key].enqueuePerSecond = Math.max(best[key].enqueuePerSecond, f.enqueuePerSecond);
       best[key].endToEndPerSecond = Math.max(best[key].endToEndPerSecond, f.endToEndPerSecond);
     }
@@ -116,8 +122,16 @@ export const run: Scenario = async (options: BenchOptions): Promise<BenchResult>
   return {
     scenario: 'queue',
     rows: [
-      { variant: 'raw BullMQ', 'enqueue jobs/s': round(best.raw.enqueuePerSecond), 'end-to-end jobs/s': round(best.raw.endToEndPerSecond) },
-      { variant: 'ours', 'enqueue jobs/s': round(best.ours.enqueuePerSecond), 'end-to-end jobs/s': round(best.ours.endToEndPerSecond) },
+      {
+        variant: 'raw BullMQ',
+        'enqueue jobs/s': round(best.raw.enqueuePerSecond),
+        'end-to-end jobs/s': round(best.raw.endToEndPerSecond),
+      },
+      {
+        variant: 'ours',
+        'enqueue jobs/s': round(best.ours.enqueuePerSecond),
+        'end-to-end jobs/s': round(best.ours.endToEndPerSecond),
+      },
     ],
     figures: {
       jobs,
@@ -125,7 +139,10 @@ export const run: Scenario = async (options: BenchOptions): Promise<BenchResult>
       rounds,
       oursJobsPerSecond: round(best.ours.endToEndPerSecond),
       oursEnqueuePerSecond: round(best.ours.enqueuePerSecond),
-      baseline: { rawJobsPerSecond: round(best.raw.endToEndPerSecond), rawEnqueuePerSecond: round(best.raw.enqueuePerSecond) },
+      baseline: {
+        rawJobsPerSecond: round(best.raw.endToEndPerSecond),
+        rawEnqueuePerSecond: round(best.raw.enqueuePerSecond),
+      },
       enqueueRatio: Math.round((best.ours.enqueuePerSecond / best.raw.enqueuePerSecond) * 100) / 100,
       ratio,
     },

@@ -46,10 +46,14 @@ describe('worker crash and drain', () => {
   };
   const counter = async (name: string) =>
     Number(
-      (await db.dataSource.query(`SELECT value FROM diagnostic_counters WHERE name = $1`, [name]))[0]?.value ?? 0,
+      (await db.dataSource.query(`SELECT value FROM diagnostic_counters WHERE name = $1`, [name]))[0]
+        ?.value ?? 0,
     );
   const sleepJob = async (ms: number, counterName: string) => {
-    const res = await client.post('/v1/jobs', { type: 'diagnostics.sleep', payload: { ms, counter: counterName } });
+    const res = await client.post('/v1/jobs', {
+      type: 'diagnostics.sleep',
+      payload: { ms, counter: counterName },
+    });
     expect(res.status).toBe(202);
     return (await res.json()).id as string;
   };
@@ -89,7 +93,11 @@ describe('worker crash and drain', () => {
   });
 
   it('SIGTERM: jobs still running at the deadline go back to the queue at once, and the worker exits 0', async () => {
-    await start({ QUEUE_CONCURRENCY: '3', WORKER_SHUTDOWN_DEADLINE_MS: '1000', QUEUE_STALLED_INTERVAL_MS: '60000' });
+    await start({
+      QUEUE_CONCURRENCY: '3',
+      WORKER_SHUTDOWN_DEADLINE_MS: '1000',
+      QUEUE_STALLED_INTERVAL_MS: '60000',
+    });
     const worker = await startWorker();
     const ids = await Promise.all([1, 2, 3].map(() => sleepJob(4_000, 'return-drill')));
     await waitFor(async () => (await queue!.getJobCounts('active')).active === 3, 'three active jobs');

@@ -18,12 +18,16 @@ export async function waitFor<T>(
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 /** A fetch Response whose body tests read loosely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
+/** A job as GET /v1/jobs/:id returns it, read loosely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobBody = Record<string, any> & { status: string };
 
 /** JSON POST/GET helpers with an API key. */
 export function jsonClient(baseUrl: string, key: string) {

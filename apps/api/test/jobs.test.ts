@@ -3,6 +3,7 @@ import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
   jsonClient,
+  type JobBody,
   startInProcess,
   testEnv,
   waitFor,
@@ -33,7 +34,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
 
   const finished = (client: typeof free, id: string) =>
     waitFor(async () => {
-      const body = await (await client.get(`/v1/jobs/${id}`)).json();
+      const body = (await (await client.get(`/v1/jobs/${id}`)).json()) as JobBody;
       return ['completed', 'failed'].includes(body.status) ? body : undefined;
     }, `job ${id} to finish`);
 
@@ -57,7 +58,9 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
   });
 
   it('uses the tier default priority, or the one given', async () => {
-    const tierDefault = await (await pro.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'x' } })).json();
+    const tierDefault = await (
+      await pro.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'x' } })
+    ).json();
     expect((await finished(pro, tierDefault.id)).priority).toBe('high');
     const given = await (
       await pro.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'x' }, priority: 'low' })
@@ -76,7 +79,9 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
   });
 
   it("hides another owner's job (404), and unknown ids (404)", async () => {
-    const { id } = await (await free.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'mine' } })).json();
+    const { id } = await (
+      await free.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'mine' } })
+    ).json();
     const res = await pro.get(`/v1/jobs/${id}`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: 'job_not_found' });
@@ -100,7 +105,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
       expect(res.status, JSON.stringify(body)).toBe(400);
       const error = await res.json();
       expect(error.error).toBe('validation_failed');
-      expect(error.fields.map((f: { field: string }) => f.field)).toContain(field);
+      expect((error.fields as Array<{ field: string }>).map((f) => f.field)).toContain(field);
     }
     expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual(before);
   });

@@ -7,6 +7,7 @@ import { JobProducer } from '@platform/queue';
 import {
   createTestDatabase,
   jsonClient,
+  type JobBody,
   LOCAL_REDIS,
   spawnApp,
   startInProcess,
@@ -67,7 +68,12 @@ describe('queue behaviour (real worker process)', () => {
     expect((await probe.getJobCounts('prioritized')).prioritized).toBe(10_000);
     // The worker is busy with the low ones when the critical ones arrive.
     worker = await spawnApp('worker', env);
-    await waitFor(async () => (await probe.getJobCounts('completed')).completed >= 100, 'the first lows', 30_000, 20);
+    await waitFor(
+      async () => (await probe.getJobCounts('completed')).completed >= 100,
+      'the first lows',
+      30_000,
+      20,
+    );
     const criticals = await producer.enqueueBulk(
       Array.from({ length: 100 }, () => ({
         name: 'diagnostics.sleep' as const,
@@ -152,8 +158,22 @@ describe('queue behaviour (real worker process)', () => {
       120_000,
       250,
     );
-    const counts = await probe.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active', 'delayed');
-    expect(counts).toMatchObject({ completed: accepted, failed: 0, waiting: 0, prioritized: 0, active: 0, delayed: 0 });
+    const counts = await probe.getJobCounts(
+      'completed',
+      'failed',
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+    );
+    expect(counts).toMatchObject({
+      completed: accepted,
+      failed: 0,
+      waiting: 0,
+      prioritized: 0,
+      active: 0,
+      delayed: 0,
+    });
   });
 
   it('a job past its timeout fails, is retried per policy, and its final failure keeps the reason', async () => {
@@ -169,15 +189,20 @@ describe('queue behaviour (real worker process)', () => {
     });
     const { id } = await res.json();
     const failed = await waitFor(async () => {
-      const body = await (await client.get(`/v1/jobs/${id}`)).json();
+      const body = (await (await client.get(`/v1/jobs/${id}`)).json()) as JobBody;
       return body.status === 'failed' ? body : undefined;
     }, 'the job to fail for good');
-    expect(failed).toMatchObject({ attempts: { made: 2, max: 2 }, failedReason: 'Job timed out after 300 ms' });
+    expect(failed).toMatchObject({
+      attempts: { made: 2, max: 2 },
+      failedReason: 'Job timed out after 300 ms',
+    });
     expect(Date.parse(failed.finishedAt) - Date.parse(failed.startedAt)).toBeLessThan(3_000);
     // The handler's signal fired: the aborted sleeps never reached their effect.
     await sleep(3_500);
     expect(await db.dataSource.query(`SELECT * FROM diagnostic_counters`)).toEqual([]);
     const metrics = await (await fetch(`${worker!.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/queue_job_duration_seconds_count\{queue="jobs",name="diagnostics.sleep",status="timeout"\} 2/);
+    expect(metrics).toMatch(
+      /queue_job_duration_seconds_count\{queue="jobs",name="diagnostics.sleep",status="timeout"\} 2/,
+    );
   });
 });

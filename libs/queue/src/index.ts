@@ -7,7 +7,13 @@ export {
   type QueueSettings,
 } from './queue-definitions';
 export { QUEUE_SETTINGS } from './queue.tokens';
-export { BULLMQ_PRIORITY, bullPriority, priorityClassOf, PRIORITY_CLASSES, type PriorityClass } from './priorities';
+export {
+  BULLMQ_PRIORITY,
+  bullPriority,
+  priorityClassOf,
+  PRIORITY_CLASSES,
+  type PriorityClass,
+} from './priorities';
 export {
   JOB_CONTRACTS,
   JOB_NAMES,
@@ -32,7 +38,12 @@ export {
 export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
 export { QueueOverloadedError, QueueUnavailableError } from './producer/queue-errors';
 export { baseJobOptions } from './producer/job-options';
-export { Outbox, type OutboxTransaction, type OutboxJobOptions, type OutboxRow } from './outbox/outbox.service';
+export {
+  Outbox,
+  type OutboxTransaction,
+  type OutboxJobOptions,
+  type OutboxRow,
+} from './outbox/outbox.service';
 export {
   ProcessorFor,
   type QueueProcessor,

@@ -3,7 +3,13 @@ import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobProducer } from '@platform/queue';
-import { createTestDatabase, startInProcess, testEnv, type RunningApp, type TestDatabase } from '../../../test/support';
+import {
+  createTestDatabase,
+  startInProcess,
+  testEnv,
+  type RunningApp,
+  type TestDatabase,
+} from '../../../test/support';
 
 const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
 const USER = 'ops';
@@ -18,14 +24,21 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startInProcess('api', testEnv({ DATABASE_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD }));
+    api = await startInProcess(
+      'api',
+      testEnv({ DATABASE_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD }),
+    );
     // Something to look at: 7 waiting jobs (no worker runs in this test) and 3 delayed ones.
     const producer = api.app.get(JobProducer);
     await producer.enqueueBulk(
       Array.from({ length: 7 }, (_, i) => ({ name: 'digest.compute' as const, payload: { text: `t${i}` } })),
     );
     await producer.enqueueBulk(
-      Array.from({ length: 3 }, () => ({ name: 'diagnostics.sleep' as const, payload: { ms: 1 }, delayMs: 600_000 })),
+      Array.from({ length: 3 }, () => ({
+        name: 'diagnostics.sleep' as const,
+        payload: { ms: 1 },
+        delayMs: 600_000,
+      })),
     );
   });
   afterAll(async () => {
@@ -35,7 +48,12 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
   });
 
   it('refuses the UI and its API without credentials or with wrong ones (401)', async () => {
-    for (const path of ['/admin/queues', '/admin/queues/', '/admin/queues/api/queues', '/admin/queues/api/queues?activeQueue=jobs']) {
+    for (const path of [
+      '/admin/queues',
+      '/admin/queues/',
+      '/admin/queues/api/queues',
+      '/admin/queues/api/queues?activeQueue=jobs',
+    ]) {
       const res = await fetch(`${api.baseUrl}${path}`);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -49,7 +67,9 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
   });
 
   it('serves the queue API with the right credentials', async () => {
-    const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, { headers: { authorization: basic(USER, PASSWORD) } });
+    const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, {
+      headers: { authorization: basic(USER, PASSWORD) },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
     expect(body.queues.map((q) => q.name).sort()).toEqual(['jobs', 'recommendations', 'webhooks']);
@@ -88,8 +108,13 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
     for (const name of ['jobs', 'recommendations', 'webhooks']) {
       await page.getByText(name, { exact: true }).first().waitFor({ timeout: 20_000 });
     }
-    await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, { timeout: 20_000 });
-    await page.getByText(/delayed/i).first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, {
+      timeout: 20_000,
+    });
+    await page
+      .getByText(/delayed/i)
+      .first()
+      .waitFor({ timeout: 20_000 });
     const text = await page.locator('body').innerText();
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: resolve(ARTIFACTS, 'bull-board-overview.png'), fullPage: true });

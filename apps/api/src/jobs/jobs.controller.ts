@@ -33,9 +33,14 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: "A job's state, progress, attempts, and result or failure reason (your jobs only)" })
+  @ApiOperation({
+    summary: "A job's state, progress, attempts, and result or failure reason (your jobs only)",
+  })
   @ApiErrors(401, 404, 429, 503)
-  get(@CurrentCaller() caller: Caller, @Param(new ZodValidationPipe(jobParamsSchema, 'params')) params: { id: string }) {
+  get(
+    @CurrentCaller() caller: Caller,
+    @Param(new ZodValidationPipe(jobParamsSchema, 'params')) params: { id: string },
+  ) {
     return this.jobs.find(caller, params.id);
   }
 }

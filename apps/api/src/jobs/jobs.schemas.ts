@@ -11,7 +11,12 @@ export const createJobSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits, ".", "_", ":" and "-", at most 200')
     .optional(),
-  delayMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000).optional(),
+  delayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600 * 1000)
+    .optional(),
 });
 export type CreateJobBody = z.infer<typeof createJobSchema>;
 

@@ -46,7 +46,10 @@ export class JobsService {
     private readonly registry: QueueRegistry,
   ) {}
 
-  async create(caller: Caller, body: CreateJobBody): Promise<{ id: string; status: string; created: boolean }> {
+  async create(
+    caller: Caller,
+    body: CreateJobBody,
+  ): Promise<{ id: string; status: string; created: boolean }> {
     const name = body.type as JobName;
     const priority = body.priority ?? caller.tier.defaultPriority;
     let weight: number;
@@ -58,7 +61,10 @@ export class JobsService {
     } catch (error) {
       if (!(error instanceof InvalidJobPayloadError)) throw error;
       throw new ApiError(400, 'validation_failed', `Invalid payload for ${name}`, {
-        fields: error.fields.map((f) => ({ field: ['body', 'payload', f.field].filter(Boolean).join('.'), message: f.message })),
+        fields: error.fields.map((f) => ({
+          field: ['body', 'payload', f.field].filter(Boolean).join('.'),
+          message: f.message,
+        })),
       });
     }
     await this.admit(contractOf(name).queue, weight);
@@ -77,7 +83,11 @@ export class JobsService {
     );
     if (!row.created) {
       if (row.request_hash !== requestHash) {
-        throw new ApiError(409, 'idempotency_conflict', 'This idempotencyKey was used with a different request');
+        throw new ApiError(
+          409,
+          'idempotency_conflict',
+          'This idempotencyKey was used with a different request',
+        );
       }
       return { id: row.id, status: (await this.view(row)).status, created: false };
     }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { applyOnce, ProcessorFor, type JobContext, type JobHandlers, type PayloadOf, type QueueProcessor } from '@platform/queue';
+import {
+  applyOnce,
+  ProcessorFor,
+  type JobContext,
+  type JobHandlers,
+  type PayloadOf,
+  type QueueProcessor,
+} from '@platform/queue';
 
 interface PartSummary {
   index: number;

@@ -21,15 +21,15 @@ export class CreateOutboxAndProcessedJobs1764100000000 implements MigrationInter
         last_error        text
       )`);
     // The relay scans only what is still to be enqueued, oldest first.
-    await q.query(
-      `CREATE INDEX outbox_pending_idx ON outbox (created_at) WHERE dispatched_at IS NULL`,
-    );
+    await q.query(`CREATE INDEX outbox_pending_idx ON outbox (created_at) WHERE dispatched_at IS NULL`);
     // One job per (caller, idempotency key).
     await q.query(
       `CREATE UNIQUE INDEX outbox_owner_idempotency_uq ON outbox (owner_id, idempotency_key)
        WHERE idempotency_key IS NOT NULL`,
     );
-    await q.query(`CREATE INDEX outbox_dispatched_at_idx ON outbox (dispatched_at) WHERE dispatched_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX outbox_dispatched_at_idx ON outbox (dispatched_at) WHERE dispatched_at IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE processed_jobs (
         job_key      text PRIMARY KEY,

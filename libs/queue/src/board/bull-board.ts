@@ -3,7 +3,6 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '@platform/config';
 import { toErrorResponse } from '@platform/http';
 import { basicCredentials, secretsEqual } from '@platform/security';
@@ -30,7 +29,7 @@ export async function mountBullBoard(app: NestFastifyApplication, config: AppCon
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Platform queues' } },
   });
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       const given = basicCredentials(request.headers.authorization);

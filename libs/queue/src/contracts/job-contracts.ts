@@ -105,7 +105,7 @@ export function isJobName(name: string): name is JobName {
 }
 
 export function contractOf(name: JobName): JobContract {
-  return JOB_CONTRACTS[name] as JobContract;
+  return JOB_CONTRACTS[name];
 }
 
 /** A payload that does not match its job's schema. `fields` are paths inside the payload. */

@@ -91,8 +91,13 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     payload: PayloadInput<N>,
     options: OutboxJobOptions = {},
   ): Promise<OutboxRow & { created: boolean }> {
-    const job = this.producer.prepare({ name, payload, priority: options.priority, delayMs: options.delayMs });
-    const rows = (await manager.query(
+    const job = this.producer.prepare({
+      name,
+      payload,
+      priority: options.priority,
+      delayMs: options.delayMs,
+    });
+    const rows = await manager.query<OutboxRow[]>(
       `INSERT INTO outbox (queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key, request_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -107,12 +112,12 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
         options.idempotencyKey ?? null,
         options.requestHash ?? null,
       ],
-    )) as OutboxRow[];
+    );
     if (rows[0]) return { ...rows[0], created: true };
-    const [existing] = (await manager.query(
+    const [existing] = await manager.query<OutboxRow[]>(
       `SELECT * FROM outbox WHERE owner_id = $1 AND idempotency_key = $2`,
       [options.ownerId ?? null, options.idempotencyKey],
-    )) as OutboxRow[];
+    );
     return { ...existing, created: false };
   }
 
@@ -155,24 +160,24 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   }
 
   async pendingCount(): Promise<number> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`,
-    )) as Array<{ n: number }>;
+    );
     return row.n;
   }
 
   async find(id: string): Promise<OutboxRow | undefined> {
-    const rows = (await this.dataSource.query(`SELECT * FROM outbox WHERE id = $1`, [id])) as OutboxRow[];
+    const rows = await this.dataSource.query<OutboxRow[]>(`SELECT * FROM outbox WHERE id = $1`, [id]);
     return rows[0];
   }
 
   /** Deletes dispatched rows older than `days` (bounded per call). */
   async prune(days: number, limit = 5_000): Promise<number> {
-    const result = (await this.dataSource.query(
+    const result = await this.dataSource.query<[unknown, number]>(
       `DELETE FROM outbox WHERE id IN (
          SELECT id FROM outbox WHERE dispatched_at < now() - make_interval(days => $1) LIMIT $2)`,
       [days, limit],
-    )) as [unknown, number];
+    );
     return result[1] ?? 0;
   }
 
@@ -187,18 +192,22 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   private async claimAndEnqueue(where: string, params: unknown[], limit: number): Promise<number> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const rows = (await manager.query(
+        const rows = await manager.query<OutboxRow[]>(
           `SELECT * FROM outbox
             WHERE dispatched_at IS NULL AND ${where}
             ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
           params,
-        )) as OutboxRow[];
+        );
         if (rows.length === 0) return 0;
         try {
           await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted: false });
         } catch (error) {
           // The rows stay pending; remember why.
-          await this.noteFailure(manager, rows.map((r) => r.id), error as Error);
+          await this.noteFailure(
+            manager,
+            rows.map((r) => r.id),
+            error as Error,
+          );
           return 0;
         }
         await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [

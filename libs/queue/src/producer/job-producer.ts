@@ -1,12 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FlowJob, JobsOptions } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import {
-  contractOf,
-  parsePayload,
-  type JobName,
-  type PayloadInput,
-} from '../contracts/job-contracts';
+import { contractOf, parsePayload, type JobName, type PayloadInput } from '../contracts/job-contracts';
 import { bullPriority, type PriorityClass } from '../priorities';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { backpressureRejections } from '../queue-metrics';
@@ -77,7 +72,8 @@ export class JobProducer {
 
   /** Throws QueueOverloadedError when `count` more jobs would go over the queue's high-water mark. */
   async admit(queue: QueueName, count = 1): Promise<void> {
-    if (!this.registry.isConnected) throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    if (!this.registry.isConnected)
+      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
     try {
       await this.gate(queue).admit(count);
     } catch (error) {
@@ -98,7 +94,7 @@ export class JobProducer {
       ...(request.jobId ? { jobId: request.jobId } : {}),
       ...(request.delayMs ? { delay: request.delayMs } : {}),
     };
-    const children = contract.fanOut?.(payload as never).length ?? 0;
+    const children = contract.fanOut?.(payload).length ?? 0;
     return { queue: contract.queue, name: request.name, payload, opts, weight: Math.max(1, children) };
   }
 
@@ -111,8 +107,9 @@ export class JobProducer {
     jobs: PreparedJob[],
     { admitted }: { admitted: boolean },
   ): Promise<Array<{ id: string; queue: QueueName }>> {
-    if (!this.registry.isConnected) throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
-    const results: Array<{ id: string; queue: QueueName } | undefined> = new Array(jobs.length);
+    if (!this.registry.isConnected)
+      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    const results = new Array<{ id: string; queue: QueueName } | undefined>(jobs.length);
     const plain = new Map<QueueName, number[]>();
     const flows: Promise<void>[] = [];
     jobs.forEach((job, index) => {
@@ -140,7 +137,7 @@ export class JobProducer {
   private async addFlow(job: PreparedJob): Promise<string> {
     const contract = contractOf(job.name);
     const parentId = job.opts.jobId;
-    const children = contract.fanOut!(job.payload as never);
+    const children = contract.fanOut!(job.payload);
     const childBase = baseJobOptions(this.settings[job.queue]);
     const flow: FlowJob = {
       name: job.name,

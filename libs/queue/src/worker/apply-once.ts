@@ -11,14 +11,16 @@ export async function applyOnce<T>(
   effect: (manager: EntityManager) => Promise<T>,
 ): Promise<{ applied: boolean; result: T }> {
   return dataSource.transaction(async (manager) => {
-    const inserted = (await manager.query(
+    const inserted = await manager.query<unknown[]>(
       `INSERT INTO processed_jobs (job_key) VALUES ($1) ON CONFLICT (job_key) DO NOTHING RETURNING job_key`,
       [key],
-    )) as unknown[];
+    );
     if (inserted.length === 0) {
-      const [row] = (await manager.query(`SELECT result FROM processed_jobs WHERE job_key = $1`, [key])) as Array<{
-        result: T;
-      }>;
+      const [row] = await manager.query<
+        Array<{
+          result: T;
+        }>
+      >(`SELECT result FROM processed_jobs WHERE job_key = $1`, [key]);
       return { applied: false, result: row?.result };
     }
     const result = await effect(manager);

@@ -34,7 +34,9 @@ interface RunningQueue {
  * queue (moved to wait, its signal aborted) so another worker picks it up at once.
  */
 @Injectable()
-export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class QueueWorkers
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('QueueWorkers');
   private readonly running: RunningQueue[] = [];
   private connection?: Redis;
@@ -68,7 +70,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       if (seen.has(queue)) throw new Error(`Two processors for queue ${queue}`);
       seen.add(queue);
       const settings = this.settings[queue];
-      const runner = new JobRunner(queue, settings, instance.handlers as never);
+      const runner = new JobRunner(queue, settings, instance.handlers);
       const worker = new Worker(queue, runner.process, {
         connection: this.connection,
         prefix: bullPrefix(this.config),
@@ -79,7 +81,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         maxStalledCount: 1,
         // The finished-jobs counter the producers' backpressure derives its drain rate from.
         metrics: { maxDataPoints: 24 * 60 },
-        removeOnComplete: { count: settings.retention.completed.count, age: settings.retention.completed.ageSeconds },
+        removeOnComplete: {
+          count: settings.retention.completed.count,
+          age: settings.retention.completed.ageSeconds,
+        },
         removeOnFail: { count: settings.retention.failed.count, age: settings.retention.failed.ageSeconds },
       });
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker error'));
@@ -113,7 +118,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       if (await this.dependenciesReady()) {
         this.state = 'running';
         for (const { queue, worker } of this.running) {
-          worker.run().catch((err: Error) => this.logger.error({ queue, err: err.message }, 'worker stopped'));
+          worker
+            .run()
+            .catch((err: Error) => this.logger.error({ queue, err: err.message }, 'worker stopped'));
         }
         this.logger.log({ queues: this.running.map((r) => r.queue) }, 'workers started');
         return;
