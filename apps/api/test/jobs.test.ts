@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   jsonClient,
   type JobBody,
+  TEST_ADMIN_TOKEN,
   startInProcess,
   testEnv,
   waitFor,
@@ -130,6 +131,29 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
       await free.post('/v1/jobs', { type: 'digest.compute', payload: { text: 'later' }, delayMs: 60_000 })
     ).json();
     expect((await (await free.get(`/v1/jobs/${id}`)).json()).status).toBe('delayed');
+  });
+
+  it('shows queue depths and worker state in /health/detailed and /metrics', async () => {
+    const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const api_ = await (await fetch(`${api.baseUrl}/health/detailed`, { headers })).json();
+    expect(api_.details.queues.status).toBe('up');
+    expect(api_.details.queues.queues.jobs).toMatchObject({
+      highWaterMark: 10_000,
+      completed: expect.any(Number),
+    });
+    const worker_ = await (await fetch(`${worker.baseUrl}/health/detailed`, { headers })).json();
+    expect(worker_.details.workers).toMatchObject({
+      status: 'up',
+      state: 'running',
+      queues: [{ queue: 'jobs', running: true, concurrency: 4 }],
+    });
+    const metrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^queue_jobs\{queue="jobs",state="completed"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^queue_jobs\{queue="webhooks",state="waiting"\} 0$/m);
+    expect(metrics).toMatch(/^outbox_pending 0$/m);
+    expect(metrics).toMatch(
+      /queue_job_duration_seconds_count\{queue="jobs",name="digest.compute",status="completed"\} \d+/,
+    );
   });
 
   it('needs an API key', async () => {
