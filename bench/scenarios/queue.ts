@@ -72,7 +72,8 @@ async function runOurs(url: string, jobs: number): Promise<Figures> {
   const { app } = await createWorkerApp(config, createLogger({ level: 'warn', name: 'bench' }));
   await app.init();
   const producer = app.get(JobProducer);
-  const queue = app.get(QueueRegistry).get('jobs');
+  const registry = app.get(QueueRegistry);
+  const queue = registry.get('jobs');
   // Workers start once Redis and Postgres answer (polled every 500 ms).
   await sleep(1_000);
   const started = performance.now();
@@ -86,7 +87,7 @@ async function runOurs(url: string, jobs: number): Promise<Figures> {
   }
   const enqueueSeconds = (performance.now() - started) / 1000;
   const total = await drained(queue, started);
-  await queue.obliterate({ force: true });
+  for (const q of registry.all()) await q.obliterate({ force: true });
   await app.close();
   return { enqueuePerSecond: jobs / enqueueSeconds, endToEndPerSecond: jobs / total };
 }
