@@ -135,13 +135,13 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
 
   it('shows queue depths and worker state in /health/detailed and /metrics', async () => {
     const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-    const api_ = await (await fetch(`${api.baseUrl}/health/detailed`, { headers })).json();
+    const api_ = (await (await fetch(`${api.baseUrl}/health/detailed`, { headers })).json()) as JobBody;
     expect(api_.details.queues.status).toBe('up');
     expect(api_.details.queues.queues.jobs).toMatchObject({
       highWaterMark: 10_000,
       completed: expect.any(Number),
     });
-    const worker_ = await (await fetch(`${worker.baseUrl}/health/detailed`, { headers })).json();
+    const worker_ = (await (await fetch(`${worker.baseUrl}/health/detailed`, { headers })).json()) as JobBody;
     expect(worker_.details.workers).toMatchObject({
       status: 'up',
       state: 'running',
