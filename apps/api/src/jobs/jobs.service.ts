@@ -141,7 +141,7 @@ export class JobsService {
       });
     }
     if (!job) {
-      // Removed by the queue's retention (or never enqueued by a lost eager dispatch + relay).
+      // Removed by the queue's retention (or lost with a Redis that kept no data across a restart).
       return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };
     }
     const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : undefined);
