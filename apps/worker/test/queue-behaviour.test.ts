@@ -99,13 +99,14 @@ describe('queue behaviour (real worker process)', () => {
   });
 
   it('refuses producers above the high-water mark (503 + Retry-After), and runs every accepted job', async () => {
-    // Workers drain at most ~50 jobs/s (2 at a time, 40 ms each), far slower than 30 producers.
-    const highWaterMark = 300;
+    // Workers drain at most ~20 jobs/s (one at a time, 50 ms each), far slower than 30 producers
+    // even on a loaded machine.
+    const highWaterMark = 200;
     const env = testEnv({
       DATABASE_URL: db.url,
-      QUEUE_CONCURRENCY: '2',
+      QUEUE_CONCURRENCY: '1',
       QUEUE_DEPTH_CACHE_MS: '250',
-      QUEUE_OVERRIDES: JSON.stringify({ jobs: { highWaterMark, lowWaterMark: 150, keepCompleted: 50_000 } }),
+      QUEUE_OVERRIDES: JSON.stringify({ jobs: { highWaterMark, lowWaterMark: 100, keepCompleted: 50_000 } }),
     });
     const { api, probe } = await start(env);
     const client = jsonClient(api.baseUrl, (await issueApiKey(db.dataSource, 'flood', 'internal')).key);
@@ -122,16 +123,18 @@ describe('queue behaviour (real worker process)', () => {
 
     let accepted = 0;
     const refusals: Array<string | null> = [];
+    const codes = new Set<string>();
     const other: number[] = [];
     const until = Date.now() + 8_000;
     await Promise.all(
       Array.from({ length: 30 }, async () => {
         while (Date.now() < until) {
-          const res = await client.post('/v1/jobs', { type: 'diagnostics.sleep', payload: { ms: 40 } });
-          await res.arrayBuffer();
+          const res = await client.post('/v1/jobs', { type: 'diagnostics.sleep', payload: { ms: 50 } });
+          const text = await res.text();
           if (res.status === 202) accepted += 1;
           else if (res.status === 503) {
             refusals.push(res.headers.get('retry-after'));
+            codes.add((JSON.parse(text) as { error: string }).error);
             await sleep(10);
           } else other.push(res.status);
         }
@@ -143,6 +146,7 @@ describe('queue behaviour (real worker process)', () => {
 
     expect(other).toEqual([]);
     expect(refusals.length).toBeGreaterThan(0);
+    expect([...codes]).toEqual(['queue_overloaded']);
     for (const retryAfter of refusals) expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(maxDepth).toBeGreaterThan(highWaterMark * 0.5); // the flood did reach the mark
     expect(maxDepth).toBeLessThanOrEqual(highWaterMark * 1.05);

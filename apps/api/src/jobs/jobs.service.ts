@@ -7,7 +7,6 @@ import {
   JobProducer,
   Outbox,
   priorityClassOf,
-  QueueOverloadedError,
   QueueRegistry,
   QueueUnavailableError,
   type JobName,
@@ -107,12 +106,8 @@ export class JobsService {
     try {
       await this.producer.admit(queue, weight);
     } catch (error) {
-      if (error instanceof QueueOverloadedError) {
-        throw new ApiError(503, 'queue_overloaded', `The ${queue} queue is full; retry later`, {
-          retryAfterSeconds: error.retryAfterSeconds,
-        });
-      }
       // Redis unreachable: the depth is unknown, but the outbox keeps the job until Redis is back.
+      // QueueOverloadedError goes out as 503 queue_overloaded + Retry-After.
       if (!(error instanceof QueueUnavailableError)) throw error;
     }
   }

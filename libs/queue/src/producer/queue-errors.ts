@@ -1,19 +1,26 @@
-/** A queue is over its high-water mark; retry after `retryAfterSeconds` (REST: 503 + Retry-After). */
-export class QueueOverloadedError extends Error {
+import { ApiError } from '@platform/http';
+
+/**
+ * A queue is over its high-water mark; retry after `retryAfterSeconds`. It is an ApiError, so a
+ * route that lets it through answers 503 `queue_overloaded` with Retry-After.
+ */
+export class QueueOverloadedError extends ApiError {
   constructor(
     readonly queue: string,
     readonly retryAfterSeconds: number,
     readonly depth: number,
   ) {
-    super(`Queue ${queue} is overloaded (${depth} waiting); retry in ${retryAfterSeconds} s`);
+    super(503, 'queue_overloaded', `The ${queue} queue is full; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
     this.name = 'QueueOverloadedError';
   }
 }
 
-/** Redis cannot be reached right now, so nothing was enqueued. */
-export class QueueUnavailableError extends Error {
+/** Redis cannot be reached right now, so nothing was enqueued (a route answers 503 `queue_unavailable`). */
+export class QueueUnavailableError extends ApiError {
   constructor(reason: string) {
-    super(`Queue unavailable: ${reason}`);
+    super(503, 'queue_unavailable', `Queue unavailable: ${reason}`, { retryAfterSeconds: 2 });
     this.name = 'QueueUnavailableError';
   }
 }
