@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
+  deleteRedisKeys,
   jsonClient,
   LOCAL_REDIS,
   spawnApp,
@@ -31,6 +32,7 @@ describe('worker crash and drain', () => {
     await api?.close();
     await queue?.close();
     await db?.drop();
+    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
   });
 
   async function start(overrides: Record<string, string>) {

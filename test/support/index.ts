@@ -4,4 +4,4 @@ export { createTestDatabase, type TestDatabase } from './test-database';
 export { startInProcess, type RunningApp } from './in-process-app';
 export { spawnApp, type SpawnedApp } from './spawned-app';
 export { PrivateRedis } from './redis-server';
-export { waitFor, jsonClient, type JsonResponse, type JobBody } from './queue-helpers';
+export { waitFor, jsonClient, deleteRedisKeys, type JsonResponse, type JobBody } from './queue-helpers';

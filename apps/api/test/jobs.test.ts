@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
+  deleteRedisKeys,
+  LOCAL_REDIS,
   jsonClient,
   type JobBody,
   TEST_ADMIN_TOKEN,
@@ -18,10 +20,11 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
   let worker: RunningApp;
   let free: ReturnType<typeof jsonClient>;
   let pro: ReturnType<typeof jsonClient>;
+  let env: Record<string, string | undefined>;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const env = testEnv({ DATABASE_URL: db.url, QUEUE_CONCURRENCY: '4' });
+    env = testEnv({ DATABASE_URL: db.url, QUEUE_CONCURRENCY: '4' });
     api = await startInProcess('api', env);
     worker = await startInProcess('worker', env);
     free = jsonClient(api.baseUrl, (await issueApiKey(db.dataSource, 'free-caller', 'free')).key);
@@ -31,6 +34,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
     await worker?.close();
     await api?.close();
     await db?.drop();
+    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
   });
 
   const finished = (client: typeof free, id: string) =>

@@ -6,6 +6,7 @@ import { issueApiKey } from '@platform/database';
 import { JobProducer } from '@platform/queue';
 import {
   createTestDatabase,
+  deleteRedisKeys,
   jsonClient,
   type JobBody,
   LOCAL_REDIS,
@@ -27,6 +28,7 @@ describe('queue behaviour (real worker process)', () => {
   let api: RunningApp | undefined;
   let worker: SpawnedApp | undefined;
   let probe: Queue | undefined;
+  let prefix: string | undefined;
 
   beforeEach(async () => {
     db = await createTestDatabase();
@@ -36,10 +38,12 @@ describe('queue behaviour (real worker process)', () => {
     await api?.close();
     await probe?.close();
     await db?.drop();
-    worker = api = probe = undefined;
+    await deleteRedisKeys(LOCAL_REDIS, prefix);
+    worker = api = probe = prefix = undefined;
   });
 
   async function start(env: Record<string, string | undefined>, { startWorker = true } = {}) {
+    prefix = env.REDIS_KEY_PREFIX;
     api = await startInProcess('api', env);
     if (startWorker) worker = await spawnApp('worker', env);
     probe = new Queue('jobs', { connection: { url: LOCAL_REDIS }, prefix: `${env.REDIS_KEY_PREFIX}bull` });
