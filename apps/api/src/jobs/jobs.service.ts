@@ -68,8 +68,11 @@ export class JobsService {
     }
     await this.admit(contractOf(name).queue, weight);
 
+    // The request as the client sent it (not the tier's default, which an admin may change).
     const requestHash = createHash('sha256')
-      .update(canonicalJson({ type: name, payload, priority, delayMs: body.delayMs ?? 0 }))
+      .update(
+        canonicalJson({ type: name, payload, priority: body.priority ?? null, delayMs: body.delayMs ?? 0 }),
+      )
       .digest('hex');
     const { result: row } = await this.outbox.transaction(async (tx) =>
       this.outbox.insert(tx.manager, name, body.payload as never, {
