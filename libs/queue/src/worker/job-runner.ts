@@ -34,6 +34,8 @@ interface ActiveJob {
 export class JobRunner {
   readonly active = new Map<string, ActiveJob>();
   private readonly histogram = jobDurationHistogram();
+  /** Label-bound children, so the hot path does not hash a label object per job. */
+  private readonly durations = new Map<string, { observe(value: number): void }>();
 
   constructor(
     private readonly queue: QueueName,
@@ -94,12 +96,19 @@ export class JobRunner {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onBullAbort);
       this.active.delete(key);
-      this.histogram.observe(
-        { queue: this.queue, name: job.name, status },
-        (performance.now() - started) / 1000,
-      );
+      this.durationFor(job.name, status).observe((performance.now() - started) / 1000);
     }
   };
+
+  private durationFor(name: string, status: string) {
+    const key = `${name}\u0000${status}`;
+    let child = this.durations.get(key);
+    if (!child) {
+      child = this.histogram.labels({ queue: this.queue, name, status });
+      this.durations.set(key, child);
+    }
+    return child;
+  }
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
