@@ -199,21 +199,32 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
           params,
         );
         if (rows.length === 0) return 0;
+        const jobs: PreparedJob[] = [];
+        const ready: string[] = [];
+        for (const row of rows) {
+          try {
+            jobs.push(toPreparedJob(this.producer)(row));
+            ready.push(row.id);
+          } catch (error) {
+            // A payload its contract no longer accepts (changed since it was written) would block
+            // every batch: set it aside, with the reason, instead of retrying it forever.
+            await manager.query(`UPDATE outbox SET dispatched_at = now(), last_error = $2 WHERE id = $1`, [
+              row.id,
+              `not enqueued: ${(error as Error).message}`.slice(0, 500),
+            ]);
+            this.logger.error({ id: row.id, err: (error as Error).message }, 'outbox row set aside');
+          }
+        }
+        if (jobs.length === 0) return 0;
         try {
-          await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted: false });
+          await this.producer.add(jobs, { admitted: false });
         } catch (error) {
           // The rows stay pending; remember why.
-          await this.noteFailure(
-            manager,
-            rows.map((r) => r.id),
-            error as Error,
-          );
+          await this.noteFailure(manager, ready, error as Error);
           return 0;
         }
-        await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
-          rows.map((r) => r.id),
-        ]);
-        return rows.length;
+        await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ready]);
+        return ready.length;
       });
     } catch (error) {
       // Postgres trouble: whatever was not marked stays pending and is retried.
