@@ -3,6 +3,7 @@ import { run as httpOverhead } from './http-overhead';
 import { run as stampede } from './stampede';
 import { run as replicas } from './replicas';
 import { run as throttle } from './throttle';
+import { run as queue } from './queue';
 
 /** Every scenario by name: `npm run bench -- <name>`. */
 export const SCENARIOS: Record<string, Scenario> = {
@@ -10,4 +11,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   stampede,
   replicas,
   throttle,
+  queue,
 };

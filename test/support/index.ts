@@ -8,3 +8,4 @@ export { PrivatePostgres } from './postgres-server';
 export { PgStandby } from './pg-standby';
 export { startApiWithControllers } from './api-with-controllers';
 export { ReplicaTestController, REPLICA_TEST_IMPORTS } from './replica-test.controller';
+export { waitFor, jsonClient, deleteRedisKeys, type JsonResponse, type JobBody } from './queue-helpers';

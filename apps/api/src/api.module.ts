@@ -6,6 +6,7 @@ import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
 import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
+import { QueueModule } from '@platform/queue';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { ThrottlingModule } from '@platform/throttling';
@@ -13,6 +14,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { JobsModule } from './jobs/jobs.module';
 
 @Module({})
 export class ApiModule {
@@ -32,6 +34,8 @@ export class ApiModule {
         AdminModule,
         WebhooksModule,
         RecommendationsModule,
+        QueueModule,
+        JobsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

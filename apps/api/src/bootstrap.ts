@@ -6,6 +6,7 @@ import type { AppConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
 import { installLoadShedding } from '@platform/resilience';
+import { mountBullBoard } from '@platform/queue';
 import { ApiModule } from './api.module';
 import { setupOpenApi } from './openapi';
 
@@ -26,5 +27,6 @@ export async function createApiApp(config: AppConfig, logger?: Logger): Promise<
   await installLoadShedding(app.getHttpAdapter().getInstance(), config.loadShedding);
   app.enableVersioning({ type: VersioningType.URI });
   setupOpenApi(app);
+  await mountBullBoard(app, config);
   return { app, logger: log };
 }

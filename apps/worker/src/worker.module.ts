@@ -5,8 +5,11 @@ import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
 import { HttpExceptionFilter } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
+import { QueueModule, QueueWorkerModule } from '@platform/queue';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { PROCESSORS } from './processors';
 
 /** The worker: queue consumers and the outbox relay; its only HTTP is probes and metrics. */
 @Module({})
@@ -21,8 +24,10 @@ export class WorkerModule {
         MetricsModule,
         HealthModule,
         ResilienceModule,
+        QueueModule,
+        QueueWorkerModule.forProcessors(PROCESSORS),
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options';
 import { envSchema, type RawEnv } from './env.schema';
+import { queueOverridesSchema, type QueueOverrides } from './queue-overrides';
 import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
@@ -56,6 +57,11 @@ export interface AppConfig {
     workerShutdownDeadlineMs: number;
     outboxRelayIntervalMs: number;
     outboxRelayBatch: number;
+    /** Lock duration and stalled-check interval: a crashed worker's job runs again after about this long. */
+    stalledIntervalMs: number;
+    /** How long a queue-depth read is reused by the backpressure check. */
+    depthCacheMs: number;
+    overrides: QueueOverrides;
   };
   webhooks: { allowPrivate: boolean; timeoutMs: number };
 }
@@ -84,10 +90,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (trustProxy instanceof Error) issues.push(`TRUST_PROXY: ${trustProxy.message}`);
   const breakers = parseBreakers(e.CIRCUIT_BREAKERS);
   if (breakers instanceof Error) issues.push(`CIRCUIT_BREAKERS: ${breakers.message}`);
+  const queueOverrides = parseQueueOverrides(e.QUEUE_OVERRIDES);
+  if (queueOverrides instanceof Error) issues.push(`QUEUE_OVERRIDES: ${queueOverrides.message}`);
   if (Boolean(e.ADMIN_USER) !== Boolean(e.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
-  if (issues.length > 0 || trustProxy instanceof Error || breakers instanceof Error) {
+  if (
+    issues.length > 0 ||
+    trustProxy instanceof Error ||
+    breakers instanceof Error ||
+    queueOverrides instanceof Error
+  ) {
     throw new ConfigValidationError(issues);
   }
 
@@ -158,6 +171,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       workerShutdownDeadlineMs: e.WORKER_SHUTDOWN_DEADLINE_MS,
       outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
       outboxRelayBatch: e.OUTBOX_RELAY_BATCH,
+      stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+      depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
+      overrides: queueOverrides,
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
@@ -171,6 +187,17 @@ function parseBreakers(raw: string): BreakerOverrides | Error {
     return new Error('must be a JSON object');
   }
   const result = breakerOverridesSchema.safeParse(json);
+  return result.success ? result.data : new Error(z.prettifyError(result.error).replace(/\n/g, '; '));
+}
+
+function parseQueueOverrides(raw: string): QueueOverrides | Error {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return new Error('must be a JSON object');
+  }
+  const result = queueOverridesSchema.safeParse(json);
   return result.success ? result.data : new Error(z.prettifyError(result.error).replace(/\n/g, '; '));
 }
 

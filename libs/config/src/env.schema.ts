@@ -102,6 +102,9 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_DEADLINE_MS: int(0).default(25_000),
   OUTBOX_RELAY_INTERVAL_MS: int(10).default(1_000),
   OUTBOX_RELAY_BATCH: int(1).default(500),
+  QUEUE_STALLED_INTERVAL_MS: int(100).default(30_000),
+  QUEUE_DEPTH_CACHE_MS: int(0).default(250),
+  QUEUE_OVERRIDES: z.string().default('{}'),
 
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),

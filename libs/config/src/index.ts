@@ -10,3 +10,4 @@ export {
 } from './scale-presets';
 export { parseTrustProxy, type TrustProxy } from './trust-proxy';
 export { breakerOptionsSchema, type BreakerOptions, type BreakerOverrides } from './breaker-options';
+export { queueOverrideSchema, type QueueOverride, type QueueOverrides } from './queue-overrides';

@@ -4,6 +4,8 @@ export { ensureDatabase, dropDatabase, runMigrations } from './database-admin';
 export { ENTITIES, MIGRATIONS } from './schema';
 export { Tier, PRIORITY_CLASSES, type PriorityClass } from './entities/tier.entity';
 export { ApiKey } from './entities/api-key.entity';
+export { OutboxEntry } from './entities/outbox-entry.entity';
+export { ProcessedJob } from './entities/processed-job.entity';
 export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type IssuedApiKey } from './seed';
 export { UserEvent, EVENT_TYPES, type EventType } from './entities/user-event.entity';
 export { Recommendation } from './entities/recommendation.entity';

@@ -1,11 +1,26 @@
 import { ApiKey } from './entities/api-key.entity';
+import { OutboxEntry } from './entities/outbox-entry.entity';
+import { ProcessedJob } from './entities/processed-job.entity';
 import { Recommendation } from './entities/recommendation.entity';
 import { Tier } from './entities/tier.entity';
 import { UserEvent } from './entities/user-event.entity';
 import { WebhookSubscription } from './entities/webhook-subscription.entity';
 import { CreateTiersAndApiKeys1764028800000 } from './migrations/1764028800000-create-tiers-and-api-keys';
+import { CreateOutboxAndProcessedJobs1764100000000 } from './migrations/1764100000000-create-outbox-and-processed-jobs';
 import { CreateDomainTables1764115200000 } from './migrations/1764115200000-create-domain-tables';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
-export const ENTITIES = [Tier, ApiKey, UserEvent, Recommendation, WebhookSubscription];
-export const MIGRATIONS = [CreateTiersAndApiKeys1764028800000, CreateDomainTables1764115200000];
+export const ENTITIES = [
+  Tier,
+  ApiKey,
+  OutboxEntry,
+  ProcessedJob,
+  UserEvent,
+  Recommendation,
+  WebhookSubscription,
+];
+export const MIGRATIONS = [
+  CreateTiersAndApiKeys1764028800000,
+  CreateOutboxAndProcessedJobs1764100000000,
+  CreateDomainTables1764115200000,
+];

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '@platform/http';
+import {
+  contractOf,
+  InvalidJobPayloadError,
+  JobProducer,
+  Outbox,
+  priorityClassOf,
+  QueueRegistry,
+  QueueUnavailableError,
+  type JobName,
+  type OutboxRow,
+} from '@platform/queue';
+import type { Caller } from '../auth/caller';
+import type { CreateJobBody } from './jobs.schemas';
+
+export interface JobStatusView {
+  id: string;
+  type: string;
+  /** accepted (durable, not yet in the queue), waiting, prioritized, delayed, active, waiting-children, completed, failed, expired */
+  status: string;
+  priority: string | undefined;
+  progress: unknown;
+  attempts: { made: number; max: number };
+  result?: unknown;
+  failedReason?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * POST /v1/jobs writes an outbox row (owner, idempotency key) and dispatches it at once: the job is
+ * durable before the 202, even while Redis is down. GET /v1/jobs/:id reads ownership from Postgres
+ * and state from BullMQ.
+ */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly producer: JobProducer,
+    private readonly registry: QueueRegistry,
+  ) {}
+
+  async create(
+    caller: Caller,
+    body: CreateJobBody,
+  ): Promise<{ id: string; status: string; created: boolean }> {
+    const name = body.type as JobName;
+    const priority = body.priority ?? caller.tier.defaultPriority;
+    let weight: number;
+    let payload: unknown;
+    try {
+      const prepared = this.producer.prepare({ name, payload: body.payload as never, priority });
+      weight = prepared.weight;
+      payload = prepared.payload;
+    } catch (error) {
+      if (!(error instanceof InvalidJobPayloadError)) throw error;
+      throw new ApiError(400, 'validation_failed', `Invalid payload for ${name}`, {
+        fields: error.fields.map((f) => ({
+          field: ['body', 'payload', f.field].filter(Boolean).join('.'),
+          message: f.message,
+        })),
+      });
+    }
+    await this.admit(contractOf(name).queue, weight);
+
+    // The request as the client sent it (not the tier's default, which an admin may change).
+    const requestHash = createHash('sha256')
+      .update(
+        canonicalJson({ type: name, payload, priority: body.priority ?? null, delayMs: body.delayMs ?? 0 }),
+      )
+      .digest('hex');
+    const { result: row } = await this.outbox.transaction(async (tx) =>
+      this.outbox.insert(tx.manager, name, body.payload as never, {
+        priority,
+        delayMs: body.delayMs,
+        ownerId: caller.apiKeyId,
+        idempotencyKey: body.idempotencyKey,
+        requestHash,
+      }),
+    );
+    if (!row.created) {
+      if (row.request_hash !== requestHash) {
+        throw new ApiError(
+          409,
+          'idempotency_conflict',
+          'This idempotencyKey was used with a different request',
+        );
+      }
+      return { id: row.id, status: (await this.view(row)).status, created: false };
+    }
+    // Outbox.transaction dispatched the rows it created through tx.enqueue; this row came from
+    // insert() (for the idempotency check), so dispatch it here.
+    const dispatched = await this.outbox.dispatch([row]);
+    return { id: row.id, status: dispatched ? 'queued' : 'accepted', created: true };
+  }
+
+  async find(caller: Caller, id: string): Promise<JobStatusView> {
+    const row = UUID.test(id) ? await this.outbox.find(id) : undefined;
+    if (!row || row.owner_id !== caller.apiKeyId) throw new ApiError(404, 'job_not_found', `No job ${id}`);
+    return this.view(row);
+  }
+
+  private async admit(queue: Parameters<JobProducer['admit']>[0], weight: number): Promise<void> {
+    try {
+      await this.producer.admit(queue, weight);
+    } catch (error) {
+      // Redis unreachable: the depth is unknown, but the outbox keeps the job until Redis is back.
+      // QueueOverloadedError goes out as 503 queue_overloaded + Retry-After.
+      if (!(error instanceof QueueUnavailableError)) throw error;
+    }
+  }
+
+  private async view(row: OutboxRow): Promise<JobStatusView> {
+    const base = {
+      id: row.id,
+      type: row.job_name,
+      priority: priorityClassOf(row.priority),
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+    if (!row.dispatched_at) {
+      return { ...base, status: 'accepted', progress: 0, attempts: { made: 0, max: 0 } };
+    }
+    const queue = this.registry.get(row.queue);
+    let status: string;
+    let job: Awaited<ReturnType<typeof queue.getJob>>;
+    try {
+      if (!this.registry.isConnected) throw new Error('Redis unreachable');
+      // State first: a job read after it says "completed" is sure to carry its result.
+      status = await queue.getJobState(row.id);
+      job = status === 'unknown' ? undefined : await queue.getJob(row.id);
+    } catch {
+      throw new ApiError(503, 'queue_unavailable', 'Job state is in Redis, which is unreachable', {
+        retryAfterSeconds: 2,
+      });
+    }
+    if (!job) {
+      // Removed by the queue's retention (or lost with a Redis that kept no data across a restart).
+      return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };
+    }
+    const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : undefined);
+    return {
+      ...base,
+      status,
+      progress: job.progress,
+      attempts: { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
+      ...(status === 'completed' ? { result: job.returnvalue as unknown } : {}),
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      startedAt: iso(job.processedOn),
+      finishedAt: iso(job.finishedOn),
+    };
+  }
+}
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

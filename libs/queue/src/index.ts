@@ -1,0 +1,63 @@
+export { QueueModule, QueueWorkerModule } from './queue.module';
+export {
+  QUEUE_NAMES,
+  queueSettings,
+  isQueueName,
+  type QueueName,
+  type QueueSettings,
+} from './queue-definitions';
+export { QUEUE_SETTINGS } from './queue.tokens';
+export {
+  BULLMQ_PRIORITY,
+  bullPriority,
+  priorityClassOf,
+  PRIORITY_CLASSES,
+  type PriorityClass,
+} from './priorities';
+export {
+  JOB_CONTRACTS,
+  JOB_NAMES,
+  PUBLIC_JOB_NAMES,
+  InvalidJobPayloadError,
+  contractOf,
+  isJobName,
+  parsePayload,
+  type JobContract,
+  type JobName,
+  type JobNameOf,
+  type PayloadOf,
+  type PayloadInput,
+} from './contracts/job-contracts';
+export { QueueRegistry, bullPrefix, waitingDepth, COUNTED_STATES } from './queue-registry';
+export {
+  JobProducer,
+  type EnqueueOptions,
+  type EnqueueRequest,
+  type PreparedJob,
+} from './producer/job-producer';
+export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
+export { QueueOverloadedError, QueueUnavailableError } from './producer/queue-errors';
+export { baseJobOptions } from './producer/job-options';
+export {
+  Outbox,
+  type OutboxTransaction,
+  type OutboxJobOptions,
+  type OutboxRow,
+} from './outbox/outbox.service';
+export {
+  ProcessorFor,
+  type QueueProcessor,
+  type JobHandlers,
+  type JobHandler,
+  type JobContext,
+} from './worker/queue-processor';
+export { JobRunner, JobTimeoutError, JobReturnedError } from './worker/job-runner';
+export { QueueWorkers } from './worker/queue-workers';
+export { applyOnce } from './worker/apply-once';
+export { mountBullBoard, BULL_BOARD_PATH } from './board/bull-board';
+export {
+  queueJobsGauge,
+  jobDurationHistogram,
+  backpressureRejections,
+  outboxPendingGauge,
+} from './queue-metrics';

@@ -1,0 +1,249 @@
+import { Injectable, Logger, type OnModuleInit, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { JobName, PayloadInput } from '../contracts/job-contracts';
+import { JobProducer, type EnqueueOptions, type PreparedJob } from '../producer/job-producer';
+import { addOutboxPendingSource } from '../queue-metrics';
+import type { QueueName } from '../queue-definitions';
+
+export interface OutboxJobOptions extends Omit<EnqueueOptions, 'jobId'> {
+  /** Who asked (API key id): GET /v1/jobs/:id shows a job only to its owner. */
+  ownerId?: string;
+  /** With ownerId: a second insert with the same key returns the first row instead. */
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+export interface OutboxRow {
+  id: string;
+  queue: QueueName;
+  job_name: JobName;
+  payload: unknown;
+  priority: number;
+  delay_ms: number;
+  owner_id: string | null;
+  request_hash: string | null;
+  dispatched_at: Date | null;
+  created_at: Date;
+}
+
+/** Inside `Outbox.transaction`: write your rows with `manager`, and ask for jobs with `enqueue`. */
+export interface OutboxTransaction {
+  manager: EntityManager;
+  enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options?: OutboxJobOptions): Promise<string>;
+}
+
+/**
+ * The transactional outbox. A write that must start a job inserts an outbox row in its own
+ * transaction; right after commit the job is enqueued with jobId = the row's id and the row is
+ * marked dispatched. If Redis is down the row waits and the relay (apps/worker) enqueues it later.
+ * Rows are claimed with FOR UPDATE SKIP LOCKED, so eager dispatch and relays never enqueue one row
+ * twice at the same time, and a repeated enqueue of the same id is ignored by BullMQ.
+ */
+@Injectable()
+export class Outbox implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Outbox');
+  private removeSource?: () => void;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: JobProducer,
+  ) {}
+
+  onModuleInit(): void {
+    this.removeSource = addOutboxPendingSource(this);
+  }
+
+  onApplicationShutdown(): void {
+    this.removeSource?.();
+  }
+
+  /**
+   * Runs `work` in a transaction; every job it enqueues is committed with it, then dispatched.
+   * Returns the work's result and the job ids (= outbox ids), in order.
+   */
+  async transaction<T>(
+    work: (tx: OutboxTransaction) => Promise<T>,
+  ): Promise<{ result: T; jobIds: string[]; dispatched: boolean }> {
+    const rows: OutboxRow[] = [];
+    const result = await this.dataSource.transaction(async (manager) =>
+      work({
+        manager,
+        enqueue: async (name, payload, options) => {
+          const row = await this.insert(manager, name, payload, options);
+          if (row.created) rows.push(row);
+          return row.id;
+        },
+      }),
+    );
+    const dispatched = (await this.dispatch(rows, { admitted: false })) === rows.length;
+    return { result, jobIds: rows.map((r) => r.id), dispatched };
+  }
+
+  /**
+   * Inserts one outbox row with the caller's manager (so it commits or rolls back with the caller's
+   * rows). With an idempotency key already used by this owner, returns that earlier row instead
+   * (`created: false`); compare `request_hash` to tell a retry from a conflicting reuse.
+   */
+  async insert<N extends JobName>(
+    manager: EntityManager,
+    name: N,
+    payload: PayloadInput<N>,
+    options: OutboxJobOptions = {},
+  ): Promise<OutboxRow & { created: boolean }> {
+    const job = this.producer.prepare({
+      name,
+      payload,
+      priority: options.priority,
+      delayMs: options.delayMs,
+    });
+    const rows = await manager.query<OutboxRow[]>(
+      `INSERT INTO outbox (queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        job.queue,
+        job.name,
+        JSON.stringify(job.payload),
+        job.opts.priority,
+        options.delayMs ?? 0,
+        options.ownerId ?? null,
+        options.idempotencyKey ?? null,
+        options.requestHash ?? null,
+      ],
+    );
+    if (rows[0]) return { ...rows[0], created: true };
+    const [existing] = await manager.query<OutboxRow[]>(
+      `SELECT * FROM outbox WHERE owner_id = $1 AND idempotency_key = $2`,
+      [options.ownerId ?? null, options.idempotencyKey],
+    );
+    return { ...existing, created: false };
+  }
+
+  /**
+   * Eager dispatch, right after the rows' transaction committed: enqueue them, then mark them
+   * dispatched (one statement). Returns how many were dispatched; on failure (Redis down) the rows
+   * stay pending for the relay. `admitted`: the caller asked JobProducer.admit() for them first.
+   */
+  async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    try {
+      await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted });
+    } catch (error) {
+      await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
+      return 0;
+    }
+    try {
+      await this.dataSource.query(
+        `UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[]) AND dispatched_at IS NULL`,
+        [ids],
+      );
+    } catch (error) {
+      // Enqueued but not marked: the relay enqueues them again later, which BullMQ ignores (same id).
+      this.logger.warn({ err: (error as Error).message }, 'could not mark outbox rows dispatched');
+    }
+    return rows.length;
+  }
+
+  /**
+   * The relay's step: enqueue up to `limit` pending rows, oldest first. Rows younger than
+   * `graceMs` are left to their eager dispatch, which may still be running.
+   */
+  async dispatchPending(limit: number, graceMs = 0): Promise<number> {
+    return this.claimAndEnqueue(
+      `created_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [graceMs],
+      limit,
+    );
+  }
+
+  async pendingCount(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`,
+    );
+    return row.n;
+  }
+
+  async find(id: string): Promise<OutboxRow | undefined> {
+    const rows = await this.dataSource.query<OutboxRow[]>(`SELECT * FROM outbox WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  /** Deletes dispatched rows older than `days` (bounded per call). */
+  async prune(days: number, limit = 5_000): Promise<number> {
+    const result = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE dispatched_at < now() - make_interval(days => $1) LIMIT $2)`,
+      [days, limit],
+    );
+    return result[1] ?? 0;
+  }
+
+  private async noteFailure(manager: EntityManager, ids: string[], error: Error): Promise<void> {
+    await manager.query(
+      `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
+      [ids, error.message.slice(0, 500)],
+    );
+    this.logger.debug({ err: error.message, rows: ids.length }, 'enqueue deferred');
+  }
+
+  private async claimAndEnqueue(where: string, params: unknown[], limit: number): Promise<number> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const rows = await manager.query<OutboxRow[]>(
+          `SELECT * FROM outbox
+            WHERE dispatched_at IS NULL AND ${where}
+            ORDER BY created_at LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
+          params,
+        );
+        if (rows.length === 0) return 0;
+        const jobs: PreparedJob[] = [];
+        const ready: string[] = [];
+        for (const row of rows) {
+          try {
+            jobs.push(toPreparedJob(this.producer)(row));
+            ready.push(row.id);
+          } catch (error) {
+            // A payload its contract no longer accepts (changed since it was written) would block
+            // every batch: set it aside, with the reason, instead of retrying it forever.
+            await manager.query(`UPDATE outbox SET dispatched_at = now(), last_error = $2 WHERE id = $1`, [
+              row.id,
+              `not enqueued: ${(error as Error).message}`.slice(0, 500),
+            ]);
+            this.logger.error({ id: row.id, err: (error as Error).message }, 'outbox row set aside');
+          }
+        }
+        if (jobs.length === 0) return 0;
+        try {
+          await this.producer.add(jobs, { admitted: false });
+        } catch (error) {
+          // The rows stay pending; remember why.
+          await this.noteFailure(manager, ready, error as Error);
+          return 0;
+        }
+        await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ready]);
+        return ready.length;
+      });
+    } catch (error) {
+      // Postgres trouble: whatever was not marked stays pending and is retried.
+      this.logger.warn({ err: (error as Error).message }, 'outbox dispatch failed');
+      return 0;
+    }
+  }
+}
+
+/** An outbox row as a job: its id is the BullMQ job id, its stored priority is kept. */
+function toPreparedJob(producer: JobProducer) {
+  return (row: OutboxRow): PreparedJob => {
+    const job = producer.prepare({
+      name: row.job_name,
+      payload: row.payload as never,
+      jobId: row.id,
+      delayMs: row.delay_ms,
+    });
+    job.opts.priority = row.priority;
+    return job;
+  };
+}

@@ -1,0 +1,198 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FlowJob, JobsOptions } from 'bullmq';
+import { InjectConfig, type AppConfig } from '@platform/config';
+import { contractOf, parsePayload, type JobName, type PayloadInput } from '../contracts/job-contracts';
+import { bullPriority, type PriorityClass } from '../priorities';
+import type { QueueName, QueueSettings } from '../queue-definitions';
+import { backpressureRejections } from '../queue-metrics';
+import { bullPrefix, QueueRegistry, waitingDepth } from '../queue-registry';
+import { QUEUE_SETTINGS } from '../queue.tokens';
+import { BackpressureGate } from './backpressure-gate';
+import { baseJobOptions } from './job-options';
+import { QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
+
+export interface EnqueueOptions {
+  /** Defaults to the queue's default class. Never BullMQ's 0. */
+  priority?: PriorityClass;
+  /** Idempotency: a job id already in the queue is not added again. No ":" allowed. */
+  jobId?: string;
+  delayMs?: number;
+}
+
+export interface EnqueueRequest<N extends JobName = JobName> extends EnqueueOptions {
+  name: N;
+  payload: PayloadInput<N>;
+}
+
+/** A job ready to be added: validated payload, resolved BullMQ options. */
+export interface PreparedJob {
+  queue: QueueName;
+  name: JobName;
+  payload: unknown;
+  opts: JobsOptions;
+  /** Jobs this adds to the waiting depth (a flow's children). */
+  weight: number;
+}
+
+/**
+ * Adds jobs. Payloads are validated against their contract (InvalidJobPayloadError), priorities are
+ * explicit, and each queue's backpressure gate is asked first (QueueOverloadedError). A call never
+ * waits for Redis: while it is down calls fail at once with QueueUnavailableError.
+ */
+@Injectable()
+export class JobProducer {
+  private readonly gates = new Map<QueueName, BackpressureGate>();
+  private readonly rejections = backpressureRejections();
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly registry: QueueRegistry,
+    @Inject(QUEUE_SETTINGS) private readonly settings: Readonly<Record<QueueName, QueueSettings>>,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {
+    // Producers are on the request path: a Redis that stops answering fails the call, not the request.
+    this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options: EnqueueOptions = {}) {
+    const job = this.prepare({ name, payload, ...options });
+    await this.admit(job.queue, job.weight);
+    const [added] = await this.add([job], { admitted: true });
+    return added;
+  }
+
+  /** Adds many jobs (one round trip per queue); the batch is admitted or refused as a whole. */
+  async enqueueBulk(requests: EnqueueRequest[]): Promise<Array<{ id: string; queue: QueueName }>> {
+    const jobs = requests.map((r) => this.prepare(r));
+    const weights = new Map<QueueName, number>();
+    for (const job of jobs) weights.set(job.queue, (weights.get(job.queue) ?? 0) + job.weight);
+    for (const [queue, weight] of weights) await this.admit(queue, weight);
+    return this.add(jobs, { admitted: true });
+  }
+
+  /** Throws QueueOverloadedError when `count` more jobs would go over the queue's high-water mark. */
+  async admit(queue: QueueName, count = 1): Promise<void> {
+    if (!this.registry.isConnected)
+      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    try {
+      await this.gate(queue).admit(count);
+    } catch (error) {
+      if (error instanceof QueueOverloadedError) this.rejections.inc({ queue });
+      throw error;
+    }
+  }
+
+  /** Validates and resolves options without adding (the outbox stores the result). */
+  prepare(request: EnqueueRequest): PreparedJob {
+    const contract = contractOf(request.name);
+    const payload = parsePayload(request.name, request.payload);
+    const settings = this.settings[contract.queue];
+    if (request.jobId?.includes(':')) throw new Error('A job id cannot contain ":"');
+    const opts: JobsOptions = {
+      ...baseJobOptions(settings),
+      priority: bullPriority(request.priority ?? settings.defaultPriority),
+      ...(request.jobId ? { jobId: request.jobId } : {}),
+      ...(request.delayMs ? { delay: request.delayMs } : {}),
+    };
+    const children = contract.fanOut?.(payload).length ?? 0;
+    return { queue: contract.queue, name: request.name, payload, opts, weight: Math.max(1, children) };
+  }
+
+  /**
+   * Adds prepared jobs without asking the gate (the outbox: those writes were accepted already).
+   * `admitted`: the caller passed admit() for them. Fan-out jobs become flows; the rest go in one
+   * addBulk per queue.
+   */
+  async add(
+    jobs: PreparedJob[],
+    { admitted }: { admitted: boolean },
+  ): Promise<Array<{ id: string; queue: QueueName }>> {
+    if (!this.registry.isConnected)
+      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    const results = new Array<{ id: string; queue: QueueName } | undefined>(jobs.length);
+    const plain = new Map<QueueName, number[]>();
+    const flows: Promise<void>[] = [];
+    jobs.forEach((job, index) => {
+      if (contractOf(job.name).fanOut) {
+        flows.push(
+          this.addFlow(job).then((id) => {
+            results[index] = { id, queue: job.queue };
+          }),
+        );
+      } else {
+        plain.set(job.queue, [...(plain.get(job.queue) ?? []), index]);
+      }
+    });
+    const bulks = [...plain].map(async ([queue, indexes]) => {
+      const added = await this.registry
+        .get(queue)
+        .addBulk(indexes.map((i) => ({ name: jobs[i].name, data: jobs[i].payload, opts: jobs[i].opts })));
+      added.forEach((job, k) => (results[indexes[k]] = { id: job.id!, queue }));
+    });
+    await withTimeout(Promise.all([...bulks, ...flows]), this.timeoutMs, 'enqueue');
+    for (const job of jobs) this.gate(job.queue).noteAdded(job.weight, admitted);
+    return results as Array<{ id: string; queue: QueueName }>;
+  }
+
+  private async addFlow(job: PreparedJob): Promise<string> {
+    const contract = contractOf(job.name);
+    const parentId = job.opts.jobId;
+    const children = contract.fanOut!(job.payload);
+    const childBase = baseJobOptions(this.settings[job.queue]);
+    const flow: FlowJob = {
+      name: job.name,
+      queueName: job.queue,
+      data: job.payload,
+      prefix: bullPrefix(this.config),
+      opts: job.opts,
+      children: children.map((child, i) => {
+        const childContract = contractOf(child.name as JobName);
+        return {
+          name: child.name,
+          queueName: childContract.queue,
+          data: parsePayload(child.name as JobName, child.payload),
+          prefix: bullPrefix(this.config),
+          opts: {
+            ...childBase,
+            priority: job.opts.priority,
+            ...(parentId ? { jobId: `${parentId}-part-${i}` } : {}),
+            // A failed part fails the aggregate (its reason names the part).
+            failParentOnFailure: true,
+          },
+        };
+      }),
+    };
+    const node = await this.registry.flows.add(flow);
+    return node.job.id!;
+  }
+
+  private gate(queue: QueueName): BackpressureGate {
+    let gate = this.gates.get(queue);
+    if (!gate) {
+      const s = this.settings[queue];
+      const bull = this.registry.get(queue);
+      gate = new BackpressureGate(
+        {
+          queue,
+          highWaterMark: s.highWaterMark,
+          lowWaterMark: s.lowWaterMark,
+          cacheMs: this.config.queue.depthCacheMs,
+        },
+        async () => {
+          const [counts, completed, failed] = await withTimeout(
+            Promise.all([
+              bull.getJobCounts('waiting', 'prioritized'),
+              bull.getMetrics('completed', 0, 0),
+              bull.getMetrics('failed', 0, 0),
+            ]),
+            this.timeoutMs,
+            'queue depth read',
+          );
+          return { depth: waitingDepth(counts), finished: completed.meta.count + failed.meta.count };
+        },
+      );
+      this.gates.set(queue, gate);
+    }
+    return gate;
+  }
+}

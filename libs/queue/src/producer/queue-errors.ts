@@ -1,0 +1,41 @@
+import { ApiError } from '@platform/http';
+
+/**
+ * A queue is over its high-water mark; retry after `retryAfterSeconds`. It is an ApiError, so a
+ * route that lets it through answers 503 `queue_overloaded` with Retry-After.
+ */
+export class QueueOverloadedError extends ApiError {
+  constructor(
+    readonly queue: string,
+    readonly retryAfterSeconds: number,
+    readonly depth: number,
+  ) {
+    super(503, 'queue_overloaded', `The ${queue} queue is full; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
+    this.name = 'QueueOverloadedError';
+  }
+}
+
+/** Redis cannot be reached right now, so nothing was enqueued (a route answers 503 `queue_unavailable`). */
+export class QueueUnavailableError extends ApiError {
+  constructor(reason: string) {
+    super(503, 'queue_unavailable', `Queue unavailable: ${reason}`, { retryAfterSeconds: 2 });
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/** Rejects after `ms`; producers never hang on a Redis that stopped answering. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,86 @@
+import type { AppConfig } from '@platform/config';
+import type { PriorityClass } from './priorities';
+
+/**
+ * Every queue the platform runs, in one record. A queue missing any setting does not compile, and
+ * processors, producers, metrics, health and Bull Board all read this record.
+ */
+export const QUEUE_NAMES = ['recommendations', 'webhooks', 'jobs'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface QueueSettings {
+  /** Jobs one worker process runs at once on this queue. */
+  concurrency: number;
+  /** Used when neither the producer nor the caller's tier names a class. */
+  defaultPriority: PriorityClass;
+  /** Total tries, the first included. */
+  attempts: number;
+  /** Exponential backoff between tries: delayMs × 2^(try-1), minus up to `jitter` × that at random. */
+  backoff: { type: 'exponential'; delayMs: number; jitter: number };
+  /** A try running longer fails (and is retried); the handler's AbortSignal fires. */
+  timeoutMs: number;
+  /** Finished jobs kept for inspection (GET /v1/jobs/:id, Bull Board); older ones are removed. */
+  retention: {
+    completed: { count: number; ageSeconds: number };
+    failed: { count: number; ageSeconds: number };
+  };
+  /** Producers are refused above `highWaterMark` waiting jobs until the depth falls to `lowWaterMark`. */
+  highWaterMark: number;
+  lowWaterMark: number;
+}
+
+const DAY = 24 * 3600;
+
+/** The record, with the environment's presets and QUEUE_OVERRIDES applied. */
+export function queueSettings(config: AppConfig): Readonly<Record<QueueName, QueueSettings>> {
+  const q = config.queue;
+  const base = (defaults: Pick<QueueSettings, 'defaultPriority' | 'attempts'> & { hwm: number }) =>
+    ({
+      concurrency: q.concurrency,
+      defaultPriority: defaults.defaultPriority,
+      attempts: defaults.attempts,
+      backoff: { type: 'exponential', delayMs: 1_000, jitter: 0.5 },
+      timeoutMs: q.jobTimeoutMs,
+      retention: {
+        completed: { count: 10_000, ageSeconds: DAY },
+        failed: { count: 50_000, ageSeconds: 7 * DAY },
+      },
+      highWaterMark: defaults.hwm,
+      lowWaterMark: Math.floor(defaults.hwm / 2),
+    }) satisfies QueueSettings;
+
+  const declared: Record<QueueName, QueueSettings> = {
+    // Recomputed from user events; a stale recommendation is harmless, so few retries.
+    recommendations: base({ defaultPriority: 'normal', attempts: 3, hwm: 50_000 }),
+    // Outbound deliveries to customer endpoints: retried for longer (endpoints go down).
+    webhooks: base({ defaultPriority: 'normal', attempts: 8, hwm: 20_000 }),
+    // POST /v1/jobs.
+    jobs: base({ defaultPriority: 'normal', attempts: 3, hwm: 10_000 }),
+  };
+
+  for (const [name, o] of Object.entries(q.overrides)) {
+    if (!(QUEUE_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`QUEUE_OVERRIDES names an unknown queue "${name}" (known: ${QUEUE_NAMES.join(', ')})`);
+    }
+    const s = declared[name as QueueName];
+    s.concurrency = o.concurrency ?? s.concurrency;
+    s.attempts = o.attempts ?? s.attempts;
+    s.timeoutMs = o.timeoutMs ?? s.timeoutMs;
+    s.backoff.delayMs = o.backoffDelayMs ?? s.backoff.delayMs;
+    s.retention.completed.count = o.keepCompleted ?? s.retention.completed.count;
+    s.retention.failed.count = o.keepFailed ?? s.retention.failed.count;
+    if (o.highWaterMark !== undefined) {
+      s.highWaterMark = o.highWaterMark;
+      s.lowWaterMark = Math.floor(o.highWaterMark / 2);
+    }
+    s.lowWaterMark = o.lowWaterMark ?? s.lowWaterMark;
+    if (s.lowWaterMark >= s.highWaterMark) {
+      throw new Error(`QUEUE_OVERRIDES.${name}: lowWaterMark must be below highWaterMark`);
+    }
+  }
+  return declared;
+}
+
+export function isQueueName(name: string): name is QueueName {
+  return (QUEUE_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,125 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { FlowProducer, Queue, type JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { InjectConfig, type AppConfig } from '@platform/config';
+import { HealthDetailsRegistry } from '@platform/health';
+import {
+  closeRedis,
+  createRedis,
+  REDIS_SETTINGS,
+  waitUntilReady,
+  type RedisConnectionSettings,
+} from '@platform/redis';
+import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
+import { addQueueCountsSource } from './queue-metrics';
+import { QUEUE_SETTINGS } from './queue.tokens';
+
+/** States counted for metrics and /health/detailed. "Waiting" depth = waiting + prioritized. */
+export const COUNTED_STATES: JobType[] = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'waiting-children',
+  'completed',
+  'failed',
+];
+
+export function waitingDepth(counts: Record<string, number>): number {
+  return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+}
+
+/** BullMQ key prefix: the platform's Redis prefix, so test runs and deployments never share queues. */
+export function bullPrefix(config: AppConfig): string {
+  return `${config.redis.keyPrefix}bull`;
+}
+
+/**
+ * The producer side of every declared queue, on one fail-fast connection (role 'bullmq-producer':
+ * no offline queue, so a call while Redis is down fails at once instead of waiting for it).
+ */
+@Injectable()
+export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
+  readonly connection: Redis;
+  private readonly queues = new Map<QueueName, Queue>();
+  readonly flows: FlowProducer;
+  private readonly logger = new Logger('Queues');
+  private removeSource?: () => void;
+
+  constructor(
+    @InjectConfig() config: AppConfig,
+    @Inject(QUEUE_SETTINGS) readonly settings: Readonly<Record<QueueName, QueueSettings>>,
+    @Inject(REDIS_SETTINGS) redisSettings: RedisConnectionSettings,
+    private readonly healthDetails: HealthDetailsRegistry,
+    private readonly indicators: HealthIndicatorService,
+  ) {
+    this.connection = createRedis('bullmq-producer', redisSettings);
+    this.connection.on('error', () => undefined); // reported by readiness and health details
+    const prefix = bullPrefix(config);
+    for (const name of QUEUE_NAMES) {
+      const queue = new Queue(name, { connection: this.connection, prefix });
+      queue.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'queue error'));
+      this.queues.set(name, queue);
+    }
+    this.flows = new FlowProducer({ connection: this.connection, prefix });
+    this.flows.on('error', () => undefined);
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Boot waits briefly for Redis (as the command connection does), never indefinitely.
+    if (!(await waitUntilReady(this.connection, 2_000))) {
+      this.logger.warn('Redis not reachable at boot; producers refuse until it is (the outbox keeps writes)');
+    }
+    this.removeSource = addQueueCountsSource(this);
+    this.healthDetails.register('queues', async () => {
+      const session = this.indicators.check('queues');
+      try {
+        const queues = await this.counts();
+        const over = queues.filter((q) => waitingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
+        const details = {
+          queues: Object.fromEntries(
+            queues.map((q) => [
+              q.queue,
+              { ...q.counts, highWaterMark: this.settings[q.queue].highWaterMark },
+            ]),
+          ),
+        };
+        return over.length > 0
+          ? session.degraded({ ...details, overHighWaterMark: over.map((q) => q.queue) })
+          : session.up(details);
+      } catch (error) {
+        return session.down({ message: (error as Error).message });
+      }
+    });
+  }
+
+  get(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  /** True when a command could be sent now (the producer never waits for a reconnect). */
+  get isConnected(): boolean {
+    return this.connection.status === 'ready';
+  }
+
+  async counts(): Promise<Array<{ queue: QueueName; counts: Record<string, number> }>> {
+    if (!this.isConnected) throw new Error(`Redis connection ${this.connection.status}`);
+    return Promise.all(
+      QUEUE_NAMES.map(async (queue) => ({
+        queue,
+        counts: await this.get(queue).getJobCounts(...COUNTED_STATES),
+      })),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.removeSource?.();
+    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close()]);
+    await closeRedis(this.connection);
+  }
+}

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobProducer } from '@platform/queue';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  LOCAL_REDIS,
+  startInProcess,
+  testEnv,
+  type RunningApp,
+  type TestDatabase,
+} from '../../../test/support';
+
+const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
+const USER = 'ops';
+const PASSWORD = 'bull-board-password-123';
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () => {
+  let db: TestDatabase;
+  let api: RunningApp;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startInProcess(
+      'api',
+      testEnv({ DATABASE_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD }),
+    );
+    // Something to look at: 7 waiting jobs (no worker runs in this test) and 3 delayed ones.
+    const producer = api.app.get(JobProducer);
+    await producer.enqueueBulk(
+      Array.from({ length: 7 }, (_, i) => ({ name: 'digest.compute' as const, payload: { text: `t${i}` } })),
+    );
+    await producer.enqueueBulk(
+      Array.from({ length: 3 }, () => ({
+        name: 'diagnostics.sleep' as const,
+        payload: { ms: 1 },
+        delayMs: 600_000,
+      })),
+    );
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await db?.drop();
+    await deleteRedisKeys(LOCAL_REDIS, api?.config.redis.keyPrefix);
+  });
+
+  it('refuses the UI and its API without credentials or with wrong ones (401)', async () => {
+    for (const path of [
+      '/admin/queues',
+      '/admin/queues/',
+      '/admin/queues/api/queues',
+      '/admin/queues/api/queues?activeQueue=jobs',
+    ]) {
+      const res = await fetch(`${api.baseUrl}${path}`);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+      const wrong = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: basic(USER, 'nope') } });
+      expect(wrong.status, path).toBe(401);
+    }
+    // Mutating API routes too.
+    const pause = await fetch(`${api.baseUrl}/admin/queues/api/queues/jobs/pause`, { method: 'PUT' });
+    expect(pause.status).toBe(401);
+  });
+
+  it('serves the queue API with the right credentials', async () => {
+    const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, {
+      headers: { authorization: basic(USER, PASSWORD) },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['jobs', 'recommendations', 'webhooks']);
+    const jobs = body.queues.find((q) => q.name === 'jobs')!;
+    expect(jobs.counts).toMatchObject({ delayed: 3 });
+    expect((jobs.counts.waiting ?? 0) + (jobs.counts.prioritized ?? 0)).toBe(7);
+  });
+
+  it('signs in from a browser and shows the queues with their counts', async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // Without credentials the browser gets the basic-auth challenge and cannot get past it.
+    const anonymous = await browser.newContext();
+    await expect((await anonymous.newPage()).goto(`${api.baseUrl}/admin/queues`)).rejects.toThrow(
+      /ERR_INVALID_AUTH_CREDENTIALS/,
+    );
+
+    const context = await browser.newContext({
+      httpCredentials: { username: USER, password: PASSWORD },
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = await context.newPage();
+    const response = await page.goto(`${api.baseUrl}/admin/queues`);
+    expect(response?.status()).toBe(200);
+    for (const name of ['jobs', 'recommendations', 'webhooks']) {
+      await page.getByText(name, { exact: true }).first().waitFor({ timeout: 20_000 });
+    }
+    await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, {
+      timeout: 20_000,
+    });
+    await page
+      .getByText(/delayed/i)
+      .first()
+      .waitFor({ timeout: 20_000 });
+    const text = await page.locator('body').innerText();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: resolve(ARTIFACTS, 'bull-board-overview.png'), fullPage: true });
+    expect(text).toMatch(/Delayed\s*3|3\s*Delayed/i);
+
+    await page.goto(`${api.baseUrl}/admin/queues/queue/jobs?status=delayed`);
+    await page.getByText('diagnostics.sleep').first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: resolve(ARTIFACTS, 'bull-board-jobs-delayed.png'), fullPage: true });
+  });
+
+  it('is not mounted without ADMIN_USER / ADMIN_PASSWORD', async () => {
+    const bare = await startInProcess('api', testEnv({ DATABASE_URL: db.url }));
+    try {
+      expect((await fetch(`${bare.baseUrl}/admin/queues`)).status).toBe(404);
+      expect((await fetch(`${bare.baseUrl}/admin/queues/api/queues`)).status).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
