@@ -12,6 +12,7 @@ import { ResilienceModule } from '@platform/resilience';
 import { ThrottlingModule } from '@platform/throttling';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { EventsModule } from './events/events.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -34,6 +35,7 @@ export class ApiModule {
         AdminModule,
         WebhooksModule,
         RecommendationsModule,
+        EventsModule,
         QueueModule,
         JobsModule,
       ],

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
@@ -24,6 +25,7 @@ export class WorkerModule {
         MetricsModule,
         HealthModule,
         ResilienceModule,
+        TieredCacheModule,
         QueueModule,
         QueueWorkerModule.forProcessors(PROCESSORS),
       ],

@@ -1,4 +1,4 @@
-import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
@@ -10,6 +10,7 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
  * The data source (primary) with replica routing; repositories come from `TypeOrmModule.forFeature` in
  * feature modules and route reads without knowing it (see ReplicaRouter).
  */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({

@@ -11,6 +11,12 @@ export { UserEvent, EVENT_TYPES, type EventType } from './entities/user-event.en
 export { Recommendation } from './entities/recommendation.entity';
 export { WebhookSubscription } from './entities/webhook-subscription.entity';
 export { ReplicaRouter } from './replicas/replica-router';
-export { runAs, runWithoutCaller, readFromPrimary, currentConsistency } from './replicas/consistency-context';
+export {
+  runAs,
+  runWithoutCaller,
+  readFromPrimary,
+  currentConsistency,
+  entityKey,
+} from './replicas/consistency-context';
 export { hostLabel } from './replicas/host-label';
 export { DB_TARGET } from './replicas/tracked-connection';

@@ -16,7 +16,7 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
   transform(value: unknown): z.infer<S> {
     const result = this.schema.safeParse(value);
     if (result.success) return result.data;
-    const fields = result.error.issues.map((issue) => ({
+    const fields = flattenIssues(result.error.issues).map((issue) => ({
       field: [this.part, ...issue.path.map(String)].join('.'),
       message: issue.message,
     }));
@@ -27,4 +27,24 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
       { fields },
     );
   }
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union failure ("one event or { events }") says only "Invalid input"; report instead the issues of
+ * the alternative that came closest (fewest issues), so clients still see which fields are wrong.
+ */
+function flattenIssues(
+  issues: readonly Issue[],
+  prefix: PropertyKey[] = [],
+): Array<{ path: PropertyKey[]; message: string }> {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      return flattenIssues(closest, path);
+    }
+    return [{ path, message: issue.message }];
+  });
 }

@@ -131,8 +131,10 @@ export class JobsService {
     try {
       if (!this.registry.isConnected) throw new Error('Redis unreachable');
       // State first: a job read after it says "completed" is sure to carry its result.
-      status = await queue.getJobState(row.id);
-      job = status === 'unknown' ? undefined : await queue.getJob(row.id);
+      // A coalesced row is carried by another job (job_id): report that job's progress.
+      const jobId = row.job_id ?? row.id;
+      status = await queue.getJobState(jobId);
+      job = status === 'unknown' ? undefined : await queue.getJob(jobId);
     } catch {
       throw new ApiError(503, 'queue_unavailable', 'Job state is in Redis, which is unreachable', {
         retryAfterSeconds: 2,

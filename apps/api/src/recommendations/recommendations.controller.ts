@@ -4,7 +4,8 @@ import { CachedResponse } from '@platform/cache';
 import { ApiError, ApiErrors, ApiZodQuery, ZodValidationPipe } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { batchQuerySchema, recommendationsTag, userParamsSchema } from './recommendations.schemas';
+import { recommendationsCacheTag } from '@platform/recommendations';
+import { batchQuerySchema, userParamsSchema } from './recommendations.schemas';
 import { RecommendationsService } from './recommendations.service';
 
 @ApiTags('recommendations')
@@ -23,7 +24,7 @@ export class RecommendationsController {
   @CachedResponse({
     ttlMs: 3_600_000,
     l1TtlMs: 60_000,
-    tags: (request) => [recommendationsTag((request.params as { userId?: string }).userId ?? '')],
+    tags: (request) => [recommendationsCacheTag((request.params as { userId?: string }).userId ?? '')],
   })
   async one(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
     const body = await this.recommendations.findOne(params.userId);

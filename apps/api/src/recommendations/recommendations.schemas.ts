@@ -15,6 +15,3 @@ export const batchQuerySchema = z.strictObject({
     .transform((v) => v.split(',').map((s) => s.trim()))
     .pipe(z.array(userIdSchema).min(1)),
 });
-
-/** Cache tag shared by every cached copy of one user's recommendations (HTTP body and service value). */
-export const recommendationsTag = (userId: string) => `recs:${userId}`;

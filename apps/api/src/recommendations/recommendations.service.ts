@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
-import { Recommendation } from '@platform/database';
-import { recommendationsTag } from './recommendations.schemas';
+import { readFromPrimary, Recommendation, runAs } from '@platform/database';
+import { recommendationsCacheTag, userConsistencyKey } from '@platform/recommendations';
 
 export type RecommendationBody = Record<string, unknown>;
 
@@ -25,7 +25,9 @@ export class RecommendationsService {
   async findOne(userId: string): Promise<RecommendationBody | undefined> {
     const cached = await this.cache.get<RecommendationBody>(key(userId));
     if (cached) return cached;
-    const [loaded] = await this.load([userId]);
+    // As the user: the worker remembered its recompute under this key, so a replica that has not
+    // replayed it is skipped and a stale value is never read (and cached) after an invalidation.
+    const [loaded] = await runAs(userConsistencyKey(userId), () => this.load([userId]));
     return loaded?.body;
   }
 
@@ -39,12 +41,14 @@ export class RecommendationsService {
       if (value) found.set(id, value);
       return !value;
     });
-    for (const row of await this.load(misses)) found.set(row.userId, row.body);
+    // Misses of a batch come from the primary: one query cannot be consistent for many users'
+    // keys at once, and what is read here is cached.
+    for (const row of await readFromPrimary(() => this.load(misses))) found.set(row.userId, row.body);
     return found;
   }
 
   invalidate(userId: string): Promise<void> {
-    return this.cache.invalidateTags([recommendationsTag(userId)]);
+    return this.cache.invalidateTags([recommendationsCacheTag(userId)]);
   }
 
   private async load(
@@ -60,7 +64,7 @@ export class RecommendationsService {
         this.cache.set(key(row.userId), row.body, {
           ttlMs: TTL_MS,
           l1TtlMs: L1_TTL_MS,
-          tags: [recommendationsTag(row.userId)],
+          tags: [recommendationsCacheTag(row.userId)],
         }),
       ),
     );

@@ -17,6 +17,8 @@ export class CreateOutboxAndProcessedJobs1764100000000 implements MigrationInter
         request_hash      text,
         created_at        timestamptz NOT NULL DEFAULT now(),
         dispatched_at     timestamptz,
+        -- The BullMQ job carrying this row's work: its own id, or the job it coalesced into.
+        job_id            text,
         dispatch_attempts integer NOT NULL DEFAULT 0,
         last_error        text
       )`);

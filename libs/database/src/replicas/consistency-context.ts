@@ -39,3 +39,12 @@ export function readFromPrimary<T>(fn: () => T): T {
 export function currentConsistency(): ConsistencyState | undefined {
   return storage.getStore();
 }
+
+/**
+ * The consistency key of an entity rather than a caller (e.g. `entityKey('user', id)`): writers that
+ * change the entity remember their write under it, and anyone reading the entity as that key (another
+ * service, the worker) sees the write even though they did not make it.
+ */
+export function entityKey(kind: string, id: string): string {
+  return `${kind}:${id}`;
+}

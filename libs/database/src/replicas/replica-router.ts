@@ -8,7 +8,7 @@ import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { InjectRedis } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
-import { currentConsistency, type ConsistencyState } from './consistency-context';
+import { currentConsistency, readFromPrimary, type ConsistencyState } from './consistency-context';
 import {
   addPoolSource,
   poolConnectionsGauge,
@@ -115,6 +115,20 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.probeTimer);
     this.removePoolSource?.();
     await Promise.all([...this.replicas.map((r) => r.close()), this.primaryProbe.close()]);
+  }
+
+  /**
+   * Marks the primary's current WAL position as the last write of each key (e.g. `user:<id>` for
+   * the users a batch touched), so code running as those keys later (the worker, other callers)
+   * reads only from replicas that have replayed it. Call after the write committed.
+   */
+  async rememberWrite(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const [row] = await readFromPrimary(() =>
+      this.dataSource.query<Array<{ lsn: string }>>('SELECT pg_current_wal_lsn()::text AS lsn'),
+    );
+    const lsn = parseLsn(row.lsn);
+    await Promise.all(keys.map((key) => this.lsnStore.record(key, lsn)));
   }
 
   /** Primary and replicas as /health/detailed and operators see them. */

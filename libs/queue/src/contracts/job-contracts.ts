@@ -13,6 +13,12 @@ export interface JobContract<Q extends QueueName = QueueName, S extends z.ZodTyp
   description: string;
   public: boolean;
   fanOut?: (payload: z.output<S>) => Array<{ name: string; payload: unknown }>;
+  /**
+   * Jobs with the same key coalesce: while one waits, later ones merge into it; while one runs, the
+   * latest is kept and runs after it (BullMQ deduplication with keepLastIfActive), so a burst costs
+   * one or two runs and no request is lost. `delayMs` holds each new job back to gather the burst.
+   */
+  coalesce?: { key: (payload: z.output<S>) => string; delayMs: number };
 }
 
 const contract = <Q extends QueueName, S extends z.ZodType>(c: JobContract<Q, S>) => c;
@@ -27,6 +33,8 @@ export const JOB_CONTRACTS = {
     schema: z.strictObject({ userId: z.string().min(1).max(128) }),
     description: "Recompute one user's recommendations from their events.",
     public: false,
+    // A burst of events for one user runs one recompute (plus one if events arrive while it runs).
+    coalesce: { key: ({ userId }) => `recompute-${userId}`, delayMs: 250 },
   }),
   'webhook.deliver': contract({
     queue: 'webhooks',

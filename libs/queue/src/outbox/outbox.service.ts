@@ -24,8 +24,15 @@ export interface OutboxRow {
   owner_id: string | null;
   request_hash: string | null;
   dispatched_at: Date | null;
+  /** The job that carries this row's work: the row's own id, or the job it coalesced into. */
+  job_id: string | null;
   created_at: Date;
 }
+
+const MARK_DISPATCHED = `
+  UPDATE outbox SET dispatched_at = now(), job_id = v.job_id
+    FROM unnest($1::uuid[], $2::text[]) AS v(id, job_id)
+   WHERE outbox.id = v.id AND outbox.dispatched_at IS NULL`;
 
 /** Inside `Outbox.transaction`: write your rows with `manager`, and ask for jobs with `enqueue`. */
 export interface OutboxTransaction {
@@ -129,17 +136,15 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
+    let added: Array<{ id: string }>;
     try {
-      await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted });
+      added = await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted });
     } catch (error) {
       await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
       return 0;
     }
     try {
-      await this.dataSource.query(
-        `UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[]) AND dispatched_at IS NULL`,
-        [ids],
-      );
+      await this.dataSource.query(MARK_DISPATCHED, [ids, added.map((a) => a.id)]);
     } catch (error) {
       // Enqueued but not marked: the relay enqueues them again later, which BullMQ ignores (same id).
       this.logger.warn({ err: (error as Error).message }, 'could not mark outbox rows dispatched');
@@ -216,14 +221,15 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
           }
         }
         if (jobs.length === 0) return 0;
+        let added: Array<{ id: string }>;
         try {
-          await this.producer.add(jobs, { admitted: false });
+          added = await this.producer.add(jobs, { admitted: false });
         } catch (error) {
           // The rows stay pending; remember why.
           await this.noteFailure(manager, ready, error as Error);
           return 0;
         }
-        await manager.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ready]);
+        await manager.query(MARK_DISPATCHED, [ready, added.map((a) => a.id)]);
         return ready.length;
       });
     } catch (error) {

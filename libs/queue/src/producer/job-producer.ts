@@ -88,11 +88,15 @@ export class JobProducer {
     const payload = parsePayload(request.name, request.payload);
     const settings = this.settings[contract.queue];
     if (request.jobId?.includes(':')) throw new Error('A job id cannot contain ":"');
+    const delay = Math.max(request.delayMs ?? 0, contract.coalesce?.delayMs ?? 0);
     const opts: JobsOptions = {
       ...baseJobOptions(settings),
       priority: bullPriority(request.priority ?? settings.defaultPriority),
       ...(request.jobId ? { jobId: request.jobId } : {}),
-      ...(request.delayMs ? { delay: request.delayMs } : {}),
+      ...(delay ? { delay } : {}),
+      ...(contract.coalesce
+        ? { deduplication: { id: contract.coalesce.key(payload), keepLastIfActive: true } }
+        : {}),
     };
     const children = contract.fanOut?.(payload).length ?? 0;
     return { queue: contract.queue, name: request.name, payload, opts, weight: Math.max(1, children) };

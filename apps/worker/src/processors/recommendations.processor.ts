@@ -1,0 +1,99 @@
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, Repository } from 'typeorm';
+import { TieredCache } from '@platform/cache';
+import { runAs, UserEvent, WebhookSubscription } from '@platform/database';
+import { Outbox, ProcessorFor, type JobHandlers, type QueueProcessor } from '@platform/queue';
+import {
+  computeRecommendations,
+  RECOMMENDATIONS_UPDATED,
+  recommendationsCacheTag,
+  userConsistencyKey,
+} from '@platform/recommendations';
+
+/** Newest events a recompute looks at; older ones weigh almost nothing after decay anyway. */
+const MAX_EVENTS = 2_000;
+const POPULAR_WINDOW_DAYS = 7;
+
+/**
+ * `recommendations.recompute`: reads the user's events (from a replica that has replayed them),
+ * computes the seed's shape, writes it on the primary, drops every cached copy, and queues the
+ * `recommendations.updated` webhooks in the same transaction as the write (the outbox).
+ */
+@ProcessorFor('recommendations')
+export class RecommendationsProcessor implements QueueProcessor<'recommendations'> {
+  private readonly events: Repository<UserEvent>;
+  private readonly subscriptions: Repository<WebhookSubscription>;
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly cache: TieredCache,
+  ) {
+    this.events = dataSource.getRepository(UserEvent);
+    this.subscriptions = dataSource.getRepository(WebhookSubscription);
+  }
+
+  readonly handlers: JobHandlers<'recommendations'> = {
+    // As the user: the API remembered the events' commit under this key, so a lagging replica is
+    // skipped; our own write below is remembered under it too, for the API's next read.
+    'recommendations.recompute': ({ userId }) =>
+      runAs(userConsistencyKey(userId), () => this.recompute(userId)),
+  };
+
+  private async recompute(userId: string) {
+    const events = await this.events.find({
+      where: { userId },
+      select: { type: true, category: true, occurredAt: true },
+      order: { occurredAt: 'DESC' },
+      take: MAX_EVENTS,
+    });
+    const body = computeRecommendations(userId, events, await this.popularCategories());
+    const subscribers = await this.subscriptions
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.deleted_at IS NULL AND :event = ANY(s.events)', { event: RECOMMENDATIONS_UPDATED })
+      .getRawMany<{ id: string }>();
+
+    const { result: version } = await this.outbox.transaction(async (tx) => {
+      const [row] = await tx.manager.query<Array<{ version: number }>>(
+        `INSERT INTO recommendations (user_id, body, version, computed_at) VALUES ($1, $2, 1, now())
+         ON CONFLICT (user_id) DO UPDATE SET body = EXCLUDED.body, version = recommendations.version + 1,
+                                             computed_at = now()
+         RETURNING version`,
+        [userId, JSON.stringify(body)],
+      );
+      for (const { id } of subscribers) {
+        await tx.enqueue('webhook.deliver', {
+          deliveryId: `${userId}-${row.version}-${id}`,
+          subscriptionId: id,
+          event: RECOMMENDATIONS_UPDATED,
+          data: { userId, version: row.version, recommendations: body },
+        });
+      }
+      return row.version;
+    });
+    await this.cache.invalidateTags([recommendationsCacheTag(userId)]);
+    return { userId, version, events: events.length, webhooks: subscribers.length };
+  }
+
+  /** The most active categories of the last week, shared by every recompute for a minute. */
+  private popularCategories(): Promise<string[]> {
+    return this.cache.wrap(
+      'recs:popular-categories',
+      async () => {
+        const rows = await this.events
+          .createQueryBuilder('e')
+          .select('e.category', 'category')
+          .addSelect('count(*)', 'n')
+          .where(`e.occurred_at > now() - make_interval(days => :days)`, { days: POPULAR_WINDOW_DAYS })
+          .groupBy('e.category')
+          .orderBy('n', 'DESC')
+          .addOrderBy('e.category', 'ASC')
+          .limit(20)
+          .getRawMany<{ category: string }>();
+        return rows.map((r) => r.category);
+      },
+      { ttlMs: 60_000 },
+    );
+  }
+}

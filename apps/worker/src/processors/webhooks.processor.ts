@@ -1,0 +1,60 @@
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { InjectConfig, type AppConfig } from '@platform/config';
+import {
+  ProcessorFor,
+  type JobContext,
+  type JobHandlers,
+  type PayloadOf,
+  type QueueProcessor,
+} from '@platform/queue';
+import { CircuitBreakerRegistry } from '@platform/resilience';
+import { deliverWebhook } from '@platform/webhooks';
+
+/**
+ * `webhook.deliver`: one signed POST to one subscriber, through a breaker per destination host. A
+ * failing or slow host opens its breaker, so its deliveries fail fast (and retry with backoff later)
+ * instead of tying up workers; other hosts are unaffected.
+ */
+@ProcessorFor('webhooks')
+export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly breakers: CircuitBreakerRegistry,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  readonly handlers: JobHandlers<'webhooks'> = {
+    'webhook.deliver': (payload, ctx) => this.deliver(payload, ctx),
+  };
+
+  private async deliver(payload: PayloadOf<'webhook.deliver'>, ctx: JobContext) {
+    const [subscription] = await this.dataSource.query<Array<{ url: string; secret: string }>>(
+      `SELECT url, secret FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`,
+      [payload.subscriptionId],
+    );
+    // Unsubscribed since the event: nothing to deliver, and nothing to retry.
+    if (!subscription) return { skipped: 'subscription removed' };
+    const host = new URL(subscription.url).host;
+    const timeoutMs = this.config.webhooks.timeoutMs;
+    const breaker = this.breakers.get(`webhook:${host}`, {
+      timeoutMs: timeoutMs + 1_000,
+      volumeThreshold: 3,
+      errorThresholdPercentage: 50,
+      resetTimeoutMs: 30_000,
+    });
+    const status = await breaker.execute(() =>
+      deliverWebhook(
+        {
+          url: subscription.url,
+          secret: subscription.secret,
+          event: payload.event,
+          payload: payload.data,
+          deliveryId: payload.deliveryId,
+        },
+        { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
+      ),
+    );
+    return { status, host, attempt: ctx.attempt };
+  }
+}
