@@ -102,7 +102,11 @@ describe('throttling while its Redis is paused or stopped', () => {
       expect(outage.admitted).toBeGreaterThanOrEqual(50);
       expect(outage.admitted).toBeLessThanOrEqual(51 + localRefill);
       expect(await metric(api, /^ratelimit_local_fallback_total (\d+)/m)).toBeGreaterThan(fallbacksBefore);
-      expect(await metric(api, /^circuit_breaker_state\{breaker="redis-throttle"\} (\d)/m)).toBe(2);
+      // Open, or half-open when its reset timeout passed during the outage traffic (the probe it
+      // then lets through fails and reopens it): never closed while Redis is away.
+      expect(
+        await metric(api, /^circuit_breaker_state\{breaker="redis-throttle"\} (\d)/m),
+      ).toBeGreaterThanOrEqual(1);
       expect((await fetch(`${api.baseUrl}/health`)).status).toBe(200);
 
       if (fault === 'paused') redis.unpause();

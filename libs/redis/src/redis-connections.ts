@@ -36,7 +36,14 @@ export function redisOptionsFor(role: RedisRole, settings: RedisConnectionSettin
     case 'bullmq-worker':
       return { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
     case 'bullmq-producer':
-      return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+      // No blocking commands on this role, so a timeout is safe: a hung (paused) Redis must not hang
+      // an enqueue, a job lookup or a /metrics scrape that reads queue depths.
+      return {
+        ...base,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: settings.commandTimeoutMs,
+      };
   }
 }
 

@@ -73,7 +73,12 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     const db = config.database;
     this.primaryName = hostLabel(db.url);
     this.primaryProbe = new ProbeConnection(db.url, 'platform-probe');
-    this.lsnStore = new WriteLsnStore(redis, config.redis.keyPrefix, db.readYourWritesTtlMs);
+    this.lsnStore = new WriteLsnStore(
+      redis,
+      config.redis.keyPrefix,
+      db.readYourWritesTtlMs,
+      breakers.get('redis-write-lsn', { timeoutMs: 250, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+    );
     this.replicas = db.replicaUrls.map((url, index) => {
       const name = uniqueName(hostLabel(url), index, db.replicaUrls);
       // The breaker outlives a pool acquire, so it never abandons a connection that arrives late.

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { NamedBreaker } from '@platform/resilience';
 import { LRUCache } from 'lru-cache';
 import { lsnSortKey, parseLsnSortKey } from './lsn';
 
@@ -23,13 +24,15 @@ export class WriteLsnStore {
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly ttlMs: number,
+    /** While Redis is failing, calls fail at once (reads then go to the primary) instead of each waiting. */
+    private readonly breaker: NamedBreaker,
   ) {
     this.local = new LRUCache({ max: 50_000, ttl: ttlMs });
   }
 
   /** Throws when Redis cannot answer: the caller then reads from the primary to stay safe. */
   async load(callerKey: string): Promise<bigint | undefined> {
-    const stored = await this.redis.get(this.key(callerKey));
+    const stored = await this.breaker.execute(() => this.redis.get(this.key(callerKey)));
     const remote = stored ? parseLsnSortKey(stored) : undefined;
     const local = this.local.get(callerKey);
     if (remote === undefined) return local;
@@ -39,7 +42,9 @@ export class WriteLsnStore {
   async record(callerKey: string, lsn: bigint): Promise<void> {
     const previous = this.local.get(callerKey);
     if (previous === undefined || lsn > previous) this.local.set(callerKey, lsn);
-    await this.redis.eval(KEEP_MAX, 1, this.key(callerKey), lsnSortKey(lsn), String(this.ttlMs));
+    await this.breaker.execute(() =>
+      this.redis.eval(KEEP_MAX, 1, this.key(callerKey), lsnSortKey(lsn), String(this.ttlMs)),
+    );
   }
 
   private key(callerKey: string): string {
