@@ -149,7 +149,9 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
     expect(worker_.details.workers).toMatchObject({
       status: 'up',
       state: 'running',
-      queues: expect.arrayContaining([expect.objectContaining({ queue: 'jobs', running: true, concurrency: 4 })]),
+      queues: expect.arrayContaining([
+        expect.objectContaining({ queue: 'jobs', running: true, concurrency: 4 }),
+      ]),
     });
     const metrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^queue_jobs\{queue="jobs",state="completed"\} [1-9]\d*$/m);
