@@ -2,7 +2,7 @@ import {
   Global,
   Inject,
   Module,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
@@ -61,7 +61,7 @@ const cacheManagerProvider: Provider = {
   providers: [tieredCacheProvider, cacheManagerProvider, HttpCacheInterceptor],
   exports: [TieredCache, CACHE_MANAGER, HttpCacheInterceptor],
 })
-export class TieredCacheModule implements OnModuleInit, OnModuleDestroy {
+export class TieredCacheModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(TieredCache) private readonly cache: TieredCache,
     private readonly healthDetails: HealthDetailsRegistry,
@@ -83,7 +83,9 @@ export class TieredCacheModule implements OnModuleInit, OnModuleDestroy {
   }
 
   // Before RedisModule closes the connections (that happens in onApplicationShutdown).
-  async onModuleDestroy(): Promise<void> {
+  // After the HTTP server has drained (Nest runs onModuleDestroy before closing it), so requests that
+  // finish during the drain still receive invalidations.
+  async onApplicationShutdown(): Promise<void> {
     await this.cache.stop();
   }
 }

@@ -34,9 +34,12 @@ describe('loadConfig', () => {
       expect(message).toContain(name);
   });
 
-  it('reports cross-field problems after the per-variable ones pass', () => {
+  it('reports structured and cross-field problems together with the per-variable ones', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'not-an-ip', ADMIN_USER: 'ops' })).toThrow(
       /TRUST_PROXY[\s\S]*ADMIN_USER/,
+    );
+    expect(() => loadConfig({ PORT: 'x', CIRCUIT_BREAKERS: 'nope', ADMIN_USER: 'ops' })).toThrow(
+      /PORT[\s\S]*CIRCUIT_BREAKERS[\s\S]*ADMIN_USER/,
     );
   });
 

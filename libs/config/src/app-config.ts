@@ -83,19 +83,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const issues: string[] = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (!parsed.success) throw new ConfigValidationError(issues);
-  const e = parsed.data;
 
-  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  // The structured variables are checked on their raw text too, so one message lists every problem.
+  const raw = (name: string, fallback: string) => cleaned[name] ?? fallback;
+  const trustProxy = parseTrustProxy(raw('TRUST_PROXY', 'false'));
   if (trustProxy instanceof Error) issues.push(`TRUST_PROXY: ${trustProxy.message}`);
-  const breakers = parseBreakers(e.CIRCUIT_BREAKERS);
+  const breakers = parseBreakers(raw('CIRCUIT_BREAKERS', '{}'));
   if (breakers instanceof Error) issues.push(`CIRCUIT_BREAKERS: ${breakers.message}`);
-  const queueOverrides = parseQueueOverrides(e.QUEUE_OVERRIDES);
+  const queueOverrides = parseQueueOverrides(raw('QUEUE_OVERRIDES', '{}'));
   if (queueOverrides instanceof Error) issues.push(`QUEUE_OVERRIDES: ${queueOverrides.message}`);
-  if (Boolean(e.ADMIN_USER) !== Boolean(e.ADMIN_PASSWORD)) {
+  if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
   if (
+    !parsed.success ||
     issues.length > 0 ||
     trustProxy instanceof Error ||
     breakers instanceof Error ||
@@ -103,6 +104,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   ) {
     throw new ConfigValidationError(issues);
   }
+  const e = parsed.data;
 
   const preset = SCALE_PRESETS[e.SCALE_PROFILE];
   const isProduction = e.NODE_ENV === 'production';

@@ -17,6 +17,10 @@ export const REDACTED_PATHS = [
   'secret',
   'token',
   'apiKey',
+  // TypeORM's QueryFailedError carries the statement's parameters (secrets, keys, personal data).
+  'err.parameters',
+  'err.driverError.parameters',
+  'err.query',
 ];
 
 export interface LoggerSettings {

@@ -34,6 +34,9 @@ export function queueJobsGauge(): Gauge<'queue' | 'state'> {
     () =>
       new Gauge({
         name: 'queue_jobs',
+        // Every process reports the same shared state: with API_PROCESSES > 1 the cluster-wide
+        // /metrics must show it once (max), not summed across processes.
+        aggregator: 'max',
         help: 'Jobs per queue and state (waiting, prioritized, active, delayed, waiting-children, completed, failed), read at scrape time',
         labelNames: ['queue', 'state'],
         async collect() {
@@ -58,6 +61,9 @@ export function outboxPendingGauge(): Gauge {
     () =>
       new Gauge({
         name: 'outbox_pending',
+        // Every process reports the same shared state: with API_PROCESSES > 1 the cluster-wide
+        // /metrics must show it once (max), not summed across processes.
+        aggregator: 'max',
         help: 'Outbox rows not yet enqueued (grows while Redis is unreachable), read at scrape time',
         async collect() {
           let total = 0;

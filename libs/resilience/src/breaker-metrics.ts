@@ -25,6 +25,9 @@ export function breakerStateGauge(): Gauge<'breaker'> {
     () =>
       new Gauge({
         name: 'circuit_breaker_state',
+        // Every process reports the same shared state: with API_PROCESSES > 1 the cluster-wide
+        // /metrics must show it once (max), not summed across processes.
+        aggregator: 'max',
         help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
         labelNames: ['breaker'],
       }),

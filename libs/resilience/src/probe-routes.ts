@@ -1,13 +1,9 @@
 /**
  * Probes and the metrics scrape: never throttled and never shed, so an overloaded or rate-limited
- * instance still reports its state to the orchestrator and to Prometheus.
+ * instance still reports its state to the orchestrator and to Prometheus. `/health/detailed` is not
+ * one of them: it takes an admin token, so wrong tokens must count against the failed-auth bucket.
  */
-export const PROBE_PATHS: ReadonlySet<string> = new Set([
-  '/health',
-  '/readyz',
-  '/health/detailed',
-  '/metrics',
-]);
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/readyz', '/metrics']);
 
 export function isProbePath(url: string): boolean {
   const q = url.indexOf('?');

@@ -5,7 +5,7 @@ import { ApiError, ApiErrors, ApiZodQuery, ZodValidationPipe } from '@platform/h
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { recommendationsCacheTag } from '@platform/recommendations';
-import { batchQuerySchema, userParamsSchema } from './recommendations.schemas';
+import { batchQuerySchema, noQuerySchema, userParamsSchema } from './recommendations.schemas';
 import { RecommendationsService } from './recommendations.service';
 
 @ApiTags('recommendations')
@@ -26,7 +26,11 @@ export class RecommendationsController {
     l1TtlMs: 60_000,
     tags: (request) => [recommendationsCacheTag((request.params as { userId?: string }).userId ?? '')],
   })
-  async one(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
+  async one(
+    @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
+    // No query parameters: random ones would otherwise each make a new cache entry (cache busting).
+    @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
+  ) {
     const body = await this.recommendations.findOne(params.userId);
     if (!body) {
       throw new ApiError(

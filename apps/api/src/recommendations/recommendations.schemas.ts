@@ -15,3 +15,6 @@ export const batchQuerySchema = z.strictObject({
     .transform((v) => v.split(',').map((s) => s.trim()))
     .pipe(z.array(userIdSchema).min(1)),
 });
+
+/** Routes that take no query parameters reject any (cached routes key on the full URL). */
+export const noQuerySchema = z.strictObject({});

@@ -36,11 +36,11 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
   readonly handlers: JobHandlers<'recommendations'> = {
     // As the user: the API remembered the events' commit under this key, so a lagging replica is
     // skipped; our own write below is remembered under it too, for the API's next read.
-    'recommendations.recompute': ({ userId }) =>
-      runAs(userConsistencyKey(userId), () => this.recompute(userId)),
+    'recommendations.recompute': ({ userId }, ctx) =>
+      runAs(userConsistencyKey(userId), () => this.recompute(userId, ctx.signal)),
   };
 
-  private async recompute(userId: string) {
+  private async recompute(userId: string, signal: AbortSignal) {
     const events = await this.events.find({
       where: { userId },
       select: { type: true, category: true, occurredAt: true },
@@ -54,6 +54,8 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
       .where('s.deleted_at IS NULL AND :event = ANY(s.events)', { event: RECOMMENDATIONS_UPDATED })
       .getRawMany<{ id: string }>();
 
+    // A try that timed out is being retried already: it must not write (and notify) a second time.
+    signal.throwIfAborted();
     const { result: version } = await this.outbox.transaction(async (tx) => {
       const [row] = await tx.manager.query<Array<{ version: number }>>(
         `INSERT INTO recommendations (user_id, body, version, computed_at) VALUES ($1, $2, 1, now())

@@ -68,6 +68,9 @@ export function replicaLagGauge(): Gauge<'replica'> {
     () =>
       new Gauge({
         name: 'db_replica_lag_seconds',
+        // Every process reports the same shared state: with API_PROCESSES > 1 the cluster-wide
+        // /metrics must show it once (max), not summed across processes.
+        aggregator: 'max',
         help: 'Replay lag of each replica at its last probe (0 when it has replayed all it received)',
         labelNames: ['replica'],
       }),
@@ -80,6 +83,9 @@ export function replicaInRotationGauge(): Gauge<'replica'> {
     () =>
       new Gauge({
         name: 'db_replica_in_rotation',
+        // Every process reports the same shared state: with API_PROCESSES > 1 the cluster-wide
+        // /metrics must show it once (max), not summed across processes.
+        aggregator: 'max',
         help: '1 while the replica serves reads, 0 while it is out of rotation (down, lagging, breaker open)',
         labelNames: ['replica'],
       }),

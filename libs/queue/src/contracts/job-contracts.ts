@@ -85,7 +85,8 @@ export const JOB_CONTRACTS = {
   'diagnostics.sleep': contract({
     queue: 'jobs',
     schema: z.strictObject({
-      ms: z.number().int().min(0).max(600_000),
+      // Below the default job timeout, so a client cannot park workers on sleeps that time out and retry.
+      ms: z.number().int().min(0).max(25_000),
       counter: counterName.optional(),
     }),
     description:
