@@ -57,7 +57,7 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
     // Unknown query parameters are refused rather than each making its own cache entry.
     const busting = await get('/users/u1/recommendations?n=123');
     expect(busting.status).toBe(400);
-    expect(((await busting.json()) as { fields: Array<{ field: string }> }).fields[0]!.field).toBe('query');
+    expect(((await busting.json()) as { fields: Array<{ field: string }> }).fields[0].field).toBe('query');
     const bad = await get(`/users/${encodeURIComponent('bad id!')}/recommendations`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { fields: Array<{ field: string }> }).fields[0].field).toBe(
