@@ -30,14 +30,24 @@ describe('SIGTERM to the API under load', () => {
         .catch(() => (routable = false));
     }, 100);
 
-    const outcomes = { ok: 0, other: 0, failed: [] as string[] };
-    const client = async () => {
+    const outcomes = { ok: 0, other: 0, writes: 0, failed: [] as string[] };
+    // Half the clients write (a Postgres transaction per request, so requests are really in flight
+    // when the listener closes), half read.
+    const client = async (_: unknown, index: number) => {
+      const write = index % 2 === 0;
       while (routable) {
         try {
-          const res = await fetch(`${api.baseUrl}/v1/me`, { headers: { 'x-api-key': apiKey } });
+          const res = write
+            ? await fetch(`${api.baseUrl}/v1/events`, {
+                method: 'POST',
+                headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+                body: JSON.stringify({ userId: `u${index}`, type: 'search', category: 'books' }),
+              })
+            : await fetch(`${api.baseUrl}/v1/me`, { headers: { 'x-api-key': apiKey } });
           await res.arrayBuffer();
-          if (res.status === 200) outcomes.ok += 1;
+          if (res.status === 200 || res.status === 202) outcomes.ok += 1;
           else outcomes.other += 1;
+          if (res.status === 202) outcomes.writes += 1;
         } catch (error) {
           outcomes.failed.push(String((error as { cause?: unknown }).cause ?? error));
         }
@@ -54,5 +64,8 @@ describe('SIGTERM to the API under load', () => {
     expect(outcomes.failed).toEqual([]);
     expect(outcomes.other).toBe(0);
     expect(await api.exited).toBe(0);
+    // Every write that was answered 202 is in Postgres.
+    const [{ n }] = await db.dataSource.query('SELECT count(*)::int AS n FROM user_events');
+    expect(n).toBe(outcomes.writes);
   });
 });

@@ -71,6 +71,8 @@ export function outboxPendingGauge(): Gauge {
             try {
               total += await source.pendingCount();
             } catch {
+              // Postgres unreachable: reset rather than keep a stale number an alert could fire on.
+              this.reset();
               return;
             }
           }

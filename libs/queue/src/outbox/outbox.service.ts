@@ -176,11 +176,19 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     return rows[0];
   }
 
-  /** Deletes dispatched rows older than `days` (bounded per call). */
+  /**
+   * Deletes dispatched rows older than `days`, and the once-only marks of jobs that old (their jobs
+   * are past every queue's retention, so they cannot run again). Bounded per call.
+   */
   async prune(days: number, limit = 5_000): Promise<number> {
     const result = await this.dataSource.query<[unknown, number]>(
       `DELETE FROM outbox WHERE id IN (
          SELECT id FROM outbox WHERE dispatched_at < now() - make_interval(days => $1) LIMIT $2)`,
+      [days, limit],
+    );
+    await this.dataSource.query(
+      `DELETE FROM processed_jobs WHERE job_key IN (
+         SELECT job_key FROM processed_jobs WHERE processed_at < now() - make_interval(days => $1) LIMIT $2)`,
       [days, limit],
     );
     return result[1] ?? 0;
