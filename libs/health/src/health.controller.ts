@@ -47,6 +47,7 @@ export class HealthController {
       },
       () => this.postgres.ping('postgres'),
       () => this.redis.ping('redis'),
+      ...this.details.readinessChecks(),
     ];
   }
 

@@ -187,7 +187,9 @@ export class QueueWorkers
   }
 
   private registerHealth(): void {
-    this.healthDetails.register('workers', () => {
+    // Readiness, not only details: a worker whose consumers are not running must say so to its
+    // orchestrator (a health check on another connection would report healthy while jobs stall).
+    this.healthDetails.registerReadiness('workers', () => {
       const session = this.indicators.check('workers');
       const status = this.status();
       return status.state === 'running' ? session.up(status) : session.down(status);
