@@ -295,9 +295,9 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
   try {
     options.progress(`seeding ${users} users`);
     const seedStarted = Date.now();
-    const [{ id: apiKeyId }] = (await stack.dataSource.query(`SELECT id FROM api_keys LIMIT 1`)) as Array<{
-      id: string;
-    }>;
+    const [{ id: apiKeyId }] = await stack.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM api_keys LIMIT 1`,
+    );
     await seed((sql, params) => stack.dataSource.query(sql, params), users, apiKeyId);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     // Several internal-tier keys (each 1000 req/s sustained, burst 10k) so the throttle runs on every
