@@ -11,7 +11,8 @@ import { freePort, startProcess, startStack, stopProcess, waitForHttp } from '..
  * Nest-Fastify hello route at the same connections in the same run; ratio = mixed rps / hello rps.
  * Goals: ≥ 10,000 req/s, p95 < 50 ms (p97.5 reported), p99 < 100 ms, errors < 0.1 %, at 1000 connections.
  *
- * Flags: --duration 60 --connections 1000 --users 100000 --keys 20 --api-processes 1 --cpu-prof <dir>
+ * Flags: --duration 60 --connections 1000 --users 100000 --keys 20 --api-processes 1 --db-pool-size n
+ * --warmup s --cpu-prof <dir>
  */
 const CATEGORIES = [
   'books',
@@ -289,7 +290,10 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
   options.progress(`starting API (${apiProcesses} process(es)) + worker on a fresh database`);
   const stack = await startStack({
     worker: true,
-    env: { API_PROCESSES: apiProcesses },
+    env: {
+      API_PROCESSES: apiProcesses,
+      ...(options.flags['db-pool-size'] ? { DB_POOL_SIZE: options.flags['db-pool-size'] } : {}),
+    },
     cpuProfDir: options.flags['cpu-prof'],
   });
   try {
