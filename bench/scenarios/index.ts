@@ -4,6 +4,7 @@ import { run as stampede } from './stampede';
 import { run as replicas } from './replicas';
 import { run as throttle } from './throttle';
 import { run as queue } from './queue';
+import { run as mixed } from './mixed';
 
 /** Every scenario by name: `npm run bench -- <name>`. */
 export const SCENARIOS: Record<string, Scenario> = {
@@ -12,4 +13,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   replicas,
   throttle,
   queue,
+  mixed,
 };

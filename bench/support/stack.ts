@@ -55,8 +55,9 @@ export function startProcess(
   entry: string,
   env: Record<string, string | undefined>,
   args: string[] = [],
+  nodeArgs: string[] = [],
 ): ChildProcess {
-  const proc = spawn(process.execPath, [resolve(ROOT, entry), ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, resolve(ROOT, entry), ...args], {
     env: env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -78,7 +79,12 @@ export async function stopProcess(proc: ChildProcess): Promise<void> {
  * cost being measured).
  */
 export async function startStack(
-  options: { worker?: boolean; env?: Record<string, string> } = {},
+  options: {
+    worker?: boolean;
+    env?: Record<string, string>;
+    /** Start the API with `--cpu-prof --cpu-prof-dir <dir>` (one .cpuprofile per process, written on exit). */
+    cpuProfDir?: string;
+  } = {},
 ): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/bench_${suffix}`;
@@ -109,7 +115,8 @@ export async function startStack(
   const workerPort = await freePort();
   env.PORT = String(apiPort);
   env.WORKER_PORT = String(workerPort);
-  const procs = [startProcess('dist/apps/api/src/main.js', env)];
+  const apiNodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+  const procs = [startProcess('dist/apps/api/src/main.js', env, [], apiNodeArgs)];
   if (options.worker) procs.push(startProcess('dist/apps/worker/src/main.js', env));
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const workerUrl = options.worker ? `http://127.0.0.1:${workerPort}` : undefined;

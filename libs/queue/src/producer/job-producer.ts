@@ -78,7 +78,10 @@ export class JobProducer {
       await this.gate(queue).admit(count);
     } catch (error) {
       if (error instanceof QueueOverloadedError) this.rejections.inc({ queue });
-      throw error;
+      if (error instanceof QueueOverloadedError || error instanceof QueueUnavailableError) throw error;
+      // A Redis that stopped answering (paused, partitioned) keeps its connection "ready" and fails
+      // the depth read with a command timeout: that is unavailability too, not an internal error.
+      throw new QueueUnavailableError((error as Error).message);
     }
   }
 
