@@ -13,6 +13,7 @@ import {
   startInProcess,
   testEnv,
   TEST_ADMIN_TOKEN,
+  waitFor,
   type RunningApp,
   type TestDatabase,
 } from '../support';
@@ -47,6 +48,12 @@ describe('deployment files against the running api and worker', () => {
     db = await createTestDatabase();
     api = await startInProcess('api', testEnv({ DATABASE_URL: db.url }));
     worker = await startInProcess('worker', testEnv({ DATABASE_URL: db.url }));
+    // The worker is ready once its queue consumers run (they start after Redis and Postgres answer).
+    await waitFor(
+      async () => ((await fetch(`${worker.baseUrl}/readyz`)).status === 200 ? true : undefined),
+      'worker readiness',
+      15_000,
+    );
     await generateTraffic(api.baseUrl);
     metricsPages = await Promise.all(
       [api, worker].map(async (a) => (await fetch(`${a.baseUrl}/metrics`)).text()),
