@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { currentEnv, loadConfig } from '@platform/config';
 import {
@@ -133,6 +134,22 @@ export async function startStack(
       await Promise.all(procs.map(stopProcess));
       await dataSource.destroy();
       await dropDatabase(databaseUrl);
+      await deleteRedisPrefix(env.REDIS_URL!, env.REDIS_KEY_PREFIX!);
     },
   };
+}
+
+/** Removes every key the run wrote (cache entries, buckets, queues), so a bench leaves Redis as it found it. */
+async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
