@@ -23,10 +23,12 @@ import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
  * storage replaced by our token bucket: the caller's tier bucket when auth has identified it,
  * else the client IP's bucket with the module's (or the route's `@Throttle`) limits.
  */
+// The concrete guards inherit this constructor and its injection metadata.
+@Injectable()
 abstract class TokenBucketGuard extends ThrottlerGuard {
   constructor(
-    options: ThrottlerModuleOptions,
-    storage: ThrottlerStorage,
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     protected readonly throttle: ThrottleService,
     protected readonly authFailures: AuthFailureLimiter,
@@ -98,17 +100,6 @@ export function anonymousTtlMs(config: AppConfig): number {
  */
 @Injectable()
 export class GlobalRateLimitGuard extends TokenBucketGuard {
-  constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
-    throttle: ThrottleService,
-    authFailures: AuthFailureLimiter,
-    @InjectConfig() config: AppConfig,
-  ) {
-    super(options, storage, reflector, throttle, authFailures, config);
-  }
-
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -124,17 +115,6 @@ export class GlobalRateLimitGuard extends TokenBucketGuard {
 /** Runs after the route's auth guard (see AuthThenThrottle): the caller's tier bucket. */
 @Injectable()
 export class CallerRateLimitGuard extends TokenBucketGuard {
-  constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
-    throttle: ThrottleService,
-    authFailures: AuthFailureLimiter,
-    @InjectConfig() config: AppConfig,
-  ) {
-    super(options, storage, reflector, throttle, authFailures, config);
-  }
-
   override canActivate(context: ExecutionContext): Promise<boolean> {
     return this.limit(context);
   }
