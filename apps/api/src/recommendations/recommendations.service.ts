@@ -10,6 +10,11 @@ export type RecommendationBody = Record<string, unknown>;
 const TTL_MS = 3_600_000;
 const L1_TTL_MS = 60_000;
 const key = (userId: string) => `recs:v1:${userId}`;
+const entryOptions = (userId: string) => ({
+  ttlMs: TTL_MS,
+  l1TtlMs: L1_TTL_MS,
+  tags: [recommendationsCacheTag(userId)],
+});
 
 /**
  * Reads computed recommendations. Each user's value is cached (L1 → L2 → replica) and dropped on every
@@ -22,13 +27,15 @@ export class RecommendationsService {
     private readonly cache: TieredCache,
   ) {}
 
-  async findOne(userId: string): Promise<RecommendationBody | undefined> {
-    const cached = await this.cache.get<RecommendationBody>(key(userId));
-    if (cached) return cached;
-    // As the user: the worker remembered its recompute under this key, so a replica that has not
-    // replayed it is skipped and a stale value is never read (and cached) after an invalidation.
-    const [loaded] = await runAs(userConsistencyKey(userId), () => this.load([userId]));
-    return loaded?.body;
+  /** Concurrent misses for one user share one load (the cache's single-flight). */
+  findOne(userId: string): Promise<RecommendationBody | undefined> {
+    return this.cache.wrap(
+      key(userId),
+      // As the user: the worker remembered its recompute under this key, so a replica that has not
+      // replayed it is skipped and a stale value is never read (and cached) after an invalidation.
+      async () => (await runAs(userConsistencyKey(userId), () => this.query([userId])))[0]?.body,
+      entryOptions(userId),
+    );
   }
 
   /** Many users at once: cache hits first, then one query for all misses. */
@@ -43,7 +50,9 @@ export class RecommendationsService {
     });
     // Misses of a batch come from the primary: one query cannot be consistent for many users'
     // keys at once, and what is read here is cached.
-    for (const row of await readFromPrimary(() => this.load(misses))) found.set(row.userId, row.body);
+    const rows = await readFromPrimary(() => this.query(misses));
+    await Promise.all(rows.map((row) => this.cache.set(key(row.userId), row.body, entryOptions(row.userId))));
+    for (const row of rows) found.set(row.userId, row.body);
     return found;
   }
 
@@ -51,23 +60,13 @@ export class RecommendationsService {
     return this.cache.invalidateTags([recommendationsCacheTag(userId)]);
   }
 
-  private async load(
+  private async query(
     userIds: readonly string[],
   ): Promise<Array<{ userId: string; body: RecommendationBody }>> {
     if (userIds.length === 0) return [];
-    const rows = await this.recommendations.find({
+    return this.recommendations.find({
       where: { userId: In([...userIds]) },
       select: { userId: true, body: true },
     });
-    await Promise.all(
-      rows.map((row) =>
-        this.cache.set(key(row.userId), row.body, {
-          ttlMs: TTL_MS,
-          l1TtlMs: L1_TTL_MS,
-          tags: [recommendationsCacheTag(row.userId)],
-        }),
-      ),
-    );
-    return rows.map((row) => ({ userId: row.userId, body: row.body }));
   }
 }
