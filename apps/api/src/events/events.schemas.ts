@@ -28,3 +28,14 @@ export const postEventsSchema = z.union([
   z.strictObject({ events: z.array(eventSchema).min(1).max(10_000) }),
 ]);
 export type PostEventsBody = z.infer<typeof postEventsSchema>;
+
+/**
+ * `Idempotency-Key` (IETF draft-ietf-httpapi-idempotency-key-header): a retry with the same key and
+ * the same events gets the first answer; with other events, 409. Kept for a day.
+ */
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII without spaces, 1-255 characters')
+    .optional(),
+});
