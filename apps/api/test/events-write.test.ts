@@ -148,11 +148,19 @@ describe('POST /v1/events writes (real API, Postgres, Redis)', () => {
         ),
       );
       const statuses = responses.map((r) => r.status);
-      const refused = responses.filter((r) => r.status === 503);
-      expect(refused.length).toBeGreaterThan(0);
       expect(statuses.every((s) => s === 202 || s === 503)).toBe(true);
-      expect(refused[0].headers.get('retry-after')).toBe('1');
-      expect(await refused[0].json()).toMatchObject({ error: 'write_queue_full' });
+      const refusals = await Promise.all(
+        responses
+          .filter((r) => r.status === 503)
+          .map(async (r) => ({
+            retryAfter: r.headers.get('retry-after'),
+            body: (await r.json()) as { error: string },
+          })),
+      );
+      // (A loaded machine may also shed some as "overloaded": those wrote nothing either.)
+      const full = refusals.filter((r) => r.body.error === 'write_queue_full');
+      expect(full.length).toBeGreaterThan(0);
+      expect(full.every((r) => r.retryAfter === '1')).toBe(true);
       const accepted = statuses.filter((s) => s === 202).length;
       expect(await count(`SELECT count(*) AS n FROM user_events WHERE user_id LIKE 'full-%'`)).toBe(accepted);
     } finally {

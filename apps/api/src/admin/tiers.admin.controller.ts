@@ -1,16 +1,14 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
-import { AdminTokenGuard } from '@platform/security';
-import { AuthWithoutThrottle } from '@platform/throttling';
+import { AdminAuth } from './admin-auth.decorator';
 import { TiersService } from '../tiers/tiers.service';
 import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
 
 @ApiTags('admin')
-@ApiBearerAuth('admin-token')
 @Controller({ path: 'admin/tiers', version: '1' })
-@AuthWithoutThrottle(AdminTokenGuard)
+@AdminAuth()
 export class TiersAdminController {
   constructor(private readonly tiers: TiersService) {}
 
