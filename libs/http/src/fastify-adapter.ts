@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
 import type { AppConfig, TrustProxy } from '@platform/config';
-import { httpDurationHistogram, requestContext, UNMATCHED_ROUTE } from '@platform/observability';
+import { httpDurationHistogram, plainLogger, requestContext, UNMATCHED_ROUTE } from '@platform/observability';
 import { toErrorResponse } from './error-envelope';
 import { requestIdFor } from './request-id';
 
@@ -37,7 +37,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
 function installHooks(fastify: FastifyInstance, logger: Logger): void {
   const durations = boundHistogram(httpDurationHistogram());
   // Its fields are fixed and carry no credential: no redaction paths to walk on every line.
-  const accessLog = logger.child({ component: 'http' }, { redact: { paths: [], censor: '' } });
+  const accessLog = plainLogger(logger, { component: 'http' });
 
   // JSON is the only body type the API speaks; without this Fastify would also accept text/plain.
   fastify.removeContentTypeParser(['text/plain', 'application/json']);

@@ -1,4 +1,4 @@
-export { createLogger, REDACTED_PATHS, type LoggerSettings } from './logger';
+export { createLogger, plainLogger, REDACTED_PATHS, type LoggerSettings } from './logger';
 export { PinoNestLogger } from './nest-logger';
 export { requestContext, currentRequestId, type RequestContext } from './request-context';
 export { MetricsModule } from './metrics.module';
