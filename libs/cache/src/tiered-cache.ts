@@ -133,6 +133,53 @@ export class TieredCache {
     return remote === undefined ? undefined : { value: remote, source: 'l2' };
   }
 
+  /**
+   * Many keys at once: L1 first, then one Redis round trip for the rest (refilling L1). Absent keys
+   * are missing from the map. For batch reads, instead of one `get` (and one round trip) per key.
+   */
+  async getMany<T>(keys: readonly string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const misses: string[] = [];
+    for (const key of keys) {
+      const local = this.l1.get(key);
+      if (local) {
+        this.l1Hits.inc();
+        found.set(key, local.value as T);
+      } else {
+        this.l1Misses.inc();
+        misses.push(key);
+      }
+    }
+    if (misses.length === 0) return found;
+    try {
+      const remote = await this.breaker.execute(() => this.l2.getMany<T>(misses));
+      remote.forEach((entry, i) => {
+        this.requests.inc({ layer: 'l2', result: entry ? 'hit' : 'miss' });
+        if (!entry) return;
+        this.l1.set(
+          misses[i],
+          entry.value,
+          entry.jsonBytes,
+          Math.min(this.settings.l1TtlMs, entry.remainingMs),
+        );
+        found.set(misses[i], entry.value);
+      });
+    } catch {
+      this.requests.inc({ layer: 'l2', result: 'error' }, misses.length);
+    }
+    return found;
+  }
+
+  /**
+   * Stores a value just read from its source of truth, in both layers, without telling other
+   * instances to drop their copies (nothing changed; `set` is for changes). Never throws because of Redis.
+   */
+  async fill<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
+    if (value === undefined) return;
+    const { l1TtlMs, l2TtlMs } = this.resolve(options);
+    await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
+  }
+
   /** Stores in both layers. `undefined` is not a value and is not stored. */
   async set<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
     if (value === undefined) return;

@@ -36,6 +36,35 @@ describe('TieredCache against real Redis', () => {
     expect(await a.redis.exists(`${prefix}cache:v:${key}`)).toBe(0);
   });
 
+  it('getMany reads L1, then the rest from L2 in one round trip, refilling L1', async () => {
+    const [inL1, inL2, absent] = [freshKey(), freshKey(), freshKey()];
+    await b.cache.set(inL1, 'one');
+    await a.cache.set(inL2, { two: 2 });
+    await b.cache.get(inL1);
+    const found = await b.cache.getMany([inL1, inL2, absent]);
+    expect([...found]).toEqual([
+      [inL1, 'one'],
+      [inL2, { two: 2 }],
+    ]);
+    expect(await b.cache.lookup(inL2)).toEqual({ value: { two: 2 }, source: 'l1' });
+  });
+
+  it("fill stores in both layers without dropping other instances' copies", async () => {
+    const key = freshKey();
+    await a.cache.set(key, 'old');
+    expect(await b.cache.lookup(key)).toEqual({ value: 'old', source: 'l2' });
+    await a.cache.fill(key, 'read again');
+    await sleep(100);
+    // B keeps its copy (a fill is not a change); a new reader gets the filled value from L2.
+    expect(await b.cache.lookup(key)).toEqual({ value: 'old', source: 'l1' });
+    const c = await openTestCache({ REDIS_KEY_PREFIX: prefix });
+    try {
+      expect(await c.cache.lookup(key)).toEqual({ value: 'read again', source: 'l2' });
+    } finally {
+      await c.close();
+    }
+  });
+
   it('an L2 hit refills L1, for no longer than the entry has left in L2', async () => {
     const key = freshKey();
     await a.cache.set(key, 'hello', { ttlMs: 400 });

@@ -38,20 +38,23 @@ export class RecommendationsService {
     );
   }
 
-  /** Many users at once: cache hits first, then one query for all misses. */
+  /** Many users at once: cache hits first (L1, then one Redis round trip), then one query for the rest. */
   async findMany(userIds: readonly string[]): Promise<Map<string, RecommendationBody>> {
-    const found = new Map<string, RecommendationBody>();
     const unique = [...new Set(userIds)];
-    const cached = await Promise.all(unique.map((id) => this.cache.get<RecommendationBody>(key(id))));
-    const misses = unique.filter((id, i) => {
-      const value = cached[i];
+    const cached = await this.cache.getMany<RecommendationBody>(unique.map(key));
+    const found = new Map<string, RecommendationBody>();
+    const misses: string[] = [];
+    for (const id of unique) {
+      const value = cached.get(key(id));
       if (value) found.set(id, value);
-      return !value;
-    });
+      else misses.push(id);
+    }
     // Misses of a batch come from the primary: one query cannot be consistent for many users'
-    // keys at once, and what is read here is cached.
+    // keys at once, and what is read here is cached (a fill: other instances have nothing to drop).
     const rows = await readFromPrimary(() => this.query(misses));
-    await Promise.all(rows.map((row) => this.cache.set(key(row.userId), row.body, entryOptions(row.userId))));
+    await Promise.all(
+      rows.map((row) => this.cache.fill(key(row.userId), row.body, entryOptions(row.userId))),
+    );
     for (const row of rows) found.set(row.userId, row.body);
     return found;
   }
