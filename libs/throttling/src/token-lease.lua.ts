@@ -1,3 +1,5 @@
+import { REFILL_LUA } from './token-bucket.lua';
+
 /**
  * A lease: up to `want` tokens taken from a bucket at once, atomically inside Redis. Same state and
  * arithmetic as the single-check script (one hash {tokens, ts}, Redis's clock, refill at `rate`,
@@ -10,25 +12,9 @@
  * ARGV[4] tokens the waiting request needs (the grant is 0 below that).
  * Returns {granted, tokens left in Redis (floored), ms until `required` tokens when granted is 0, ms until full}.
  */
-export const TOKEN_LEASE_LUA = `
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2]) / 1000000
+export const TOKEN_LEASE_LUA = `${REFILL_LUA}
 local want = tonumber(ARGV[3])
 local required = tonumber(ARGV[4])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  tokens = capacity
-  ts = now
-end
-if now > ts then
-  tokens = math.min(capacity, tokens + (now - ts) * rate)
-else
-  tokens = math.min(capacity, tokens)
-end
 local granted = 0
 if tokens >= required then
   granted = math.min(want, math.max(required, math.floor(tokens / 4)))
