@@ -63,7 +63,7 @@ export interface AppConfig {
     depthCacheMs: number;
     overrides: QueueOverrides;
   };
-  webhooks: { allowPrivate: boolean; timeoutMs: number };
+  webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
 }
 
 /** Boot refuses to start with a bad environment; the message lists every offending variable at once. */
@@ -177,7 +177,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
       overrides: queueOverrides,
     },
-    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
+    },
   };
 }
 
