@@ -20,12 +20,15 @@ export function toSeedShape(
 ): SeedRecommendation | SeedNoData {
   if (!body)
     return { user_id: seedUserId(userId), message: 'No data found for this user', recommendations: [] };
+  const search = total(body.search_weight);
+  const purchase = total(body.purchase_weight);
   return {
     user_id: seedUserId(userId),
     recommendations: {
-      weightage: total(body.weightage),
-      search_weight: total(body.search_weight),
-      purchase_weight: total(body.purchase_weight),
+      // From the two totals, so weightage = search_weight + purchase_weight holds exactly.
+      weightage: round(search + purchase),
+      search_weight: search,
+      purchase_weight: purchase,
       recommended_categories: body.recommended_categories,
       explore_categories: body.explore_categories,
     },
