@@ -3,6 +3,7 @@
 #   api      node dist/apps/api/src/main.js        (default)
 #   worker   node dist/apps/worker/src/main.js
 #   migrate  node dist/scripts/migrate.js
+#   admin    node dist/apps/api/src/admin-cli.js keys create --tier pro   (operator CLI)
 ARG NODE_VERSION=24
 
 # --- build: full install, swc into dist/ ---

@@ -14,6 +14,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
+import { SeedApiModule } from './seed-api/seed-api.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PIPELINE_PROVIDERS } from './pipeline/request-pipeline';
@@ -36,6 +37,7 @@ export class ApiModule {
         AdminModule,
         WebhooksModule,
         RecommendationsModule,
+        SeedApiModule,
         EventsModule,
         QueueModule,
         JobsModule,

@@ -37,7 +37,7 @@ describe('webhook subscriptions', () => {
       url: 'https://hooks.example.com/recs',
       events: ['recommendations.updated'],
     });
-    expect(created.status).toBe(201);
+    expect(created.status, await created.clone().text()).toBe(201);
     const sub = (await created.json()) as { id: string; secret: string };
     expect(sub.secret).toMatch(/^whsec_/);
 

@@ -23,7 +23,8 @@ export class HttpCacheInterceptor implements NestInterceptor {
     );
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    if (!options || request.method !== 'GET') return next.handle();
+    // HEAD is a GET without its body (RFC 9110): same entry, same X-Cache and ETag headers.
+    if (!options || (request.method !== 'GET' && request.method !== 'HEAD')) return next.handle();
     const callerId = (request as { caller?: { apiKeyId?: string } }).caller?.apiKeyId;
     if (options.perCaller && !callerId) return next.handle();
     const key = httpCacheKey(

@@ -69,7 +69,7 @@ export interface AppConfig {
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
-  webhooks: { allowPrivate: boolean; timeoutMs: number };
+  webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
 }
 
 /** Boot refuses to start with a bad environment; the message lists every offending variable at once. */
@@ -190,7 +190,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       queueMaxRows: e.WRITE_QUEUE_MAX_ROWS,
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
-    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
+    },
   };
 }
 

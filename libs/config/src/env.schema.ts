@@ -116,6 +116,10 @@ export const envSchema = z.object({
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(1).default(5_000),
+  /** How long a rotated-out webhook secret keeps signing deliveries beside the new one. */
+  WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS: int(0)
+    .max(30 * 86_400)
+    .default(86_400),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -1,16 +1,18 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { randomUUID } from 'node:crypto';
-import { SIGNATURE_HEADER, signWebhook } from './signature';
+import { signWebhook, WEBHOOK_HEADERS } from './signature';
 import { checkWebhookUrl, guardedLookup } from './target-guard';
 
 export interface WebhookDelivery {
   url: string;
-  secret: string;
+  /** `whsec_` secrets to sign with: the current one, then any rotated-out one still honoured. */
+  secrets: readonly string[];
   event: string;
   payload: unknown;
-  /** Stable across retries so receivers can de-duplicate. */
-  deliveryId?: string;
+  /** `webhook-id`: stable across retries so receivers can de-duplicate. */
+  deliveryId: string;
+  /** When the event happened (the payload's `timestamp`); the same on every retry. */
+  occurredAt?: string;
 }
 
 export interface DeliveryOptions {
@@ -29,11 +31,15 @@ export class WebhookResponseError extends Error {
 /** POSTs one signed delivery; resolves with the status on 2xx, rejects otherwise (the job retries). */
 export async function deliverWebhook(delivery: WebhookDelivery, options: DeliveryOptions): Promise<number> {
   const url = checkWebhookUrl(delivery.url, options.allowPrivate);
+  // The signed timestamp is this attempt's (receivers refuse old ones); the payload's is the event's.
   const timestamp = Math.floor(Date.now() / 1000);
+  // Standard Webhooks payload (type, timestamp, data); `id` and `event` stay for existing receivers.
   const body = JSON.stringify({
-    id: delivery.deliveryId ?? randomUUID(),
-    event: delivery.event,
+    type: delivery.event,
+    timestamp: delivery.occurredAt ?? new Date(timestamp * 1000).toISOString(),
     data: delivery.payload,
+    id: delivery.deliveryId,
+    event: delivery.event,
   });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -48,9 +54,9 @@ export async function deliverWebhook(delivery: WebhookDelivery, options: Deliver
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
           'user-agent': 'platform-webhooks/1',
-          'webhook-id': delivery.deliveryId ?? '',
-          'webhook-timestamp': String(timestamp),
-          [SIGNATURE_HEADER]: signWebhook(delivery.secret, body, timestamp),
+          [WEBHOOK_HEADERS.id]: delivery.deliveryId,
+          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [WEBHOOK_HEADERS.signature]: signWebhook(delivery.secrets, delivery.deliveryId, timestamp, body),
         },
       },
       (res) => {

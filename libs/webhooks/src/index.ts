@@ -1,3 +1,14 @@
-export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './signature';
+export {
+  generateWebhookSecret,
+  isWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  webhookSecretKey,
+  WebhookSecretError,
+  WEBHOOK_HEADERS,
+  SECRET_PREFIX,
+  MIN_KEY_BYTES,
+  MAX_KEY_BYTES,
+} from './signature';
 export { checkWebhookUrl, guardedLookup, isPrivateAddress, WebhookTargetError } from './target-guard';
 export { deliverWebhook, WebhookResponseError, type WebhookDelivery, type DeliveryOptions } from './delivery';

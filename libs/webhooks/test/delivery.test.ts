@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliverWebhook,
+  generateWebhookSecret,
   guardedLookup,
-  SIGNATURE_HEADER,
-  verifyWebhook,
   WebhookResponseError,
 } from '@platform/webhooks';
 
@@ -30,29 +30,43 @@ describe('webhook delivery over real HTTP', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('sends a body the receiver can verify with the shared secret', async () => {
+  const secret = generateWebhookSecret();
+  const headersOf = (got: { headers: IncomingMessage['headers'] }) =>
+    Object.fromEntries(Object.entries(got.headers).map(([k, v]) => [k, String(v)]));
+
+  it('sends a Standard Webhooks delivery the reference verifier accepts', async () => {
     const delivery = {
       url,
-      secret: 'whsec_test',
+      secrets: [secret],
       event: 'recommendations.updated',
       payload: { userId: 'u1' },
       deliveryId: 'd-1',
+      occurredAt: '2026-12-01T10:00:00.000Z',
     };
     expect(await deliverWebhook(delivery, { timeoutMs: 2_000, allowPrivate: true })).toBe(200);
     const got = received.at(-1)!;
+    expect(got.headers['webhook-id']).toBe('d-1');
+    expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(JSON.parse(got.body)).toEqual({
+      type: 'recommendations.updated',
+      timestamp: '2026-12-01T10:00:00.000Z',
+      data: { userId: 'u1' },
       id: 'd-1',
       event: 'recommendations.updated',
-      data: { userId: 'u1' },
     });
-    expect(verifyWebhook('whsec_test', got.body, String(got.headers[SIGNATURE_HEADER]))).toBe(true);
-    expect(verifyWebhook('wrong', got.body, String(got.headers[SIGNATURE_HEADER]))).toBe(false);
+    expect(new Webhook(secret).verify(got.body, headersOf(got))).toMatchObject({ data: { userId: 'u1' } });
+    expect(() => new Webhook(generateWebhookSecret()).verify(got.body, headersOf(got))).toThrow(
+      /No matching signature/,
+    );
   });
 
   it('rejects non-2xx answers so the job retries', async () => {
     status = 500;
     await expect(
-      deliverWebhook({ url, secret: 's', event: 'e', payload: {} }, { timeoutMs: 2_000, allowPrivate: true }),
+      deliverWebhook(
+        { url, secrets: [secret], event: 'e', payload: {}, deliveryId: 'd-2' },
+        { timeoutMs: 2_000, allowPrivate: true },
+      ),
     ).rejects.toBeInstanceOf(WebhookResponseError);
     status = 200;
   });
@@ -60,7 +74,7 @@ describe('webhook delivery over real HTTP', () => {
   it('refuses loopback targets unless private targets are allowed, at the URL and at DNS', async () => {
     await expect(
       deliverWebhook(
-        { url, secret: 's', event: 'e', payload: {} },
+        { url, secrets: [secret], event: 'e', payload: {}, deliveryId: 'd-3' },
         { timeoutMs: 2_000, allowPrivate: false },
       ),
     ).rejects.toThrow(/private/);

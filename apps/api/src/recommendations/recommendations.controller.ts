@@ -6,6 +6,7 @@ import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { recommendationsCacheTag } from '@platform/recommendations';
 import { batchQuerySchema, noQuerySchema, userParamsSchema } from './recommendations.schemas';
+import { assertBatchWithinTier } from './batch-limit';
 import { RecommendationsService } from './recommendations.service';
 
 @ApiTags('recommendations')
@@ -53,16 +54,7 @@ export class RecommendationsController {
     @Query(new ZodValidationPipe(batchQuerySchema, 'query')) query: { user_ids: string[] },
   ) {
     const ids = [...new Set(query.user_ids)];
-    if (ids.length > caller.tier.maxBatch) {
-      throw new ApiError(
-        400,
-        'validation_failed',
-        `At most ${caller.tier.maxBatch} user ids per request on tier ${caller.tier.name}`,
-        {
-          fields: [{ field: 'query.user_ids', message: `at most ${caller.tier.maxBatch} ids` }],
-        },
-      );
-    }
+    assertBatchWithinTier(caller, ids.length);
     const found = await this.recommendations.findMany(ids);
     const results = ids.map((userId) => {
       const recommendations = found.get(userId);

@@ -1,9 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiZodBody, openApiSchema, ZodValidationPipe } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { createWebhookSchema, webhookParamsSchema, type CreateWebhook } from './webhooks.schemas';
+import {
+  createWebhookSchema,
+  rotateSecretSchema,
+  webhookParamsSchema,
+  type CreateWebhook,
+  type RotateSecret,
+} from './webhooks.schemas';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
@@ -15,7 +21,9 @@ export class WebhooksController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Subscribe a URL to events; deliveries are signed (webhook-signature: t=…,v1=HMAC-SHA256)',
+    summary:
+      'Subscribe a URL to events. Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, ' +
+      'webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">); the whsec_ secret is shown only here',
   })
   @ApiZodBody(createWebhookSchema)
   @ApiErrors(400, 401, 409, 413, 415, 429)
@@ -31,6 +39,23 @@ export class WebhooksController {
   @ApiErrors(401, 429)
   list(@CurrentCaller() caller: Caller) {
     return this.webhooks.list(caller.apiKeyId);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Replace the signing secret (given or generated, shown only here); deliveries carry the old ' +
+      "secret's signature too until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS)",
+  })
+  @ApiBody({ required: false, schema: openApiSchema(rotateSecretSchema) })
+  @ApiErrors(400, 401, 404, 413, 415, 429)
+  rotateSecret(
+    @CurrentCaller() caller: Caller,
+    @Param(new ZodValidationPipe(webhookParamsSchema, 'params')) params: { id: string },
+    @Body(new ZodValidationPipe(rotateSecretSchema)) body: RotateSecret,
+  ) {
+    return this.webhooks.rotateSecret(caller.apiKeyId, params.id, body);
   }
 
   @Delete(':id')

@@ -1,7 +1,17 @@
 import { z } from 'zod';
+import { isWebhookSecret } from '@platform/webhooks';
 
 export const WEBHOOK_EVENTS = ['recommendations.updated'] as const;
 export const MAX_SUBSCRIPTIONS_PER_KEY = 25;
+
+function webhookSecretSchema() {
+  return z
+    .string()
+    .max(256)
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, '"whsec_" followed by standard base64')
+    .refine(isWebhookSecret, '"whsec_" followed by the standard base64 of a 24 to 64 byte key')
+    .meta({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+}
 
 export const createWebhookSchema = z.strictObject({
   url: z.string().min(1).max(2048),
@@ -10,9 +20,16 @@ export const createWebhookSchema = z.strictObject({
     .min(1)
     .max(WEBHOOK_EVENTS.length)
     .refine((e) => new Set(e).size === e.length, 'events must not repeat'),
-  /** Shared secret for the HMAC signature; generated (and shown once) when omitted. */
-  secret: z.string().min(16).max(256).optional(),
+  /** Standard Webhooks signing secret; generated (and shown once) when omitted. */
+  secret: webhookSecretSchema().optional(),
 });
 export type CreateWebhook = z.infer<typeof createWebhookSchema>;
 
 export const webhookParamsSchema = z.strictObject({ id: z.uuid() });
+
+/** The new secret may be given; otherwise one is generated. No body at all is the usual call. */
+export const rotateSecretSchema = z
+  .strictObject({ secret: webhookSecretSchema().optional() })
+  .optional()
+  .transform((body) => body ?? {});
+export type RotateSecret = z.output<typeof rotateSecretSchema>;

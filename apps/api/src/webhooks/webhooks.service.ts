@@ -4,9 +4,8 @@ import { IsNull, type Repository } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { WebhookSubscription } from '@platform/database';
 import { ApiError } from '@platform/http';
-import { generateSecret } from '@platform/security';
-import { checkWebhookUrl, WebhookTargetError } from '@platform/webhooks';
-import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhook } from './webhooks.schemas';
+import { checkWebhookUrl, generateWebhookSecret, WebhookTargetError } from '@platform/webhooks';
+import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhook, type RotateSecret } from './webhooks.schemas';
 
 export interface SubscriptionView {
   id: string;
@@ -40,7 +39,7 @@ export class WebhooksService {
         `At most ${MAX_SUBSCRIPTIONS_PER_KEY} webhooks per API key`,
       );
     }
-    const secret = input.secret ?? generateSecret('whsec_', 24);
+    const secret = input.secret ?? generateWebhookSecret();
     const saved = await this.subscriptions.save({
       apiKeyId,
       url: input.url,
@@ -57,6 +56,39 @@ export class WebhooksService {
       order: { createdAt: 'ASC' },
     });
     return rows.map(view);
+  }
+
+  /**
+   * Replaces the secret; the old one keeps signing (a second `v1,` signature) for the configured
+   * window, so receivers can switch without refusing deliveries. Only the last secret is kept: a
+   * second rotation inside the window ends the first one's grace at once.
+   */
+  async rotateSecret(
+    apiKeyId: string,
+    id: string,
+    input: RotateSecret,
+  ): Promise<{ id: string; secret: string; previousSecretExpiresAt: Date }> {
+    const secret = input.secret ?? generateWebhookSecret();
+    const result = await this.subscriptions
+      .createQueryBuilder()
+      .update()
+      .set({
+        // SET reads the row as it was: the current secret becomes the previous one.
+        previousSecret: () => 'secret',
+        previousSecretExpiresAt: () => 'now() + make_interval(secs => :window)',
+        secret,
+        secretFromLegacy: false,
+      })
+      .where('id = :id AND api_key_id = :apiKeyId AND deleted_at IS NULL', {
+        id,
+        apiKeyId,
+        window: this.config.webhooks.secretRotationWindowSeconds,
+      })
+      .returning('previous_secret_expires_at')
+      .execute();
+    const row = (result.raw as Array<{ previous_secret_expires_at: Date }>)[0];
+    if (!row) throw new ApiError(404, 'webhook_not_found', 'No such webhook subscription');
+    return { id, secret, previousSecretExpiresAt: row.previous_secret_expires_at };
   }
 
   async remove(apiKeyId: string, id: string): Promise<void> {

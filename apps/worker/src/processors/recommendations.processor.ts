@@ -66,7 +66,9 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
       );
       for (const { id } of subscribers) {
         await tx.enqueue('webhook.deliver', {
+          // webhook-id: one per (recompute, subscriber), the same on every retry.
           deliveryId: `${userId}-${row.version}-${id}`,
+          occurredAt: body.metadata.computedAt,
           subscriptionId: id,
           event: RECOMMENDATIONS_UPDATED,
           data: { userId, version: row.version, recommendations: body },

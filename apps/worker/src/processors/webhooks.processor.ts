@@ -29,8 +29,14 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
   };
 
   private async deliver(payload: PayloadOf<'webhook.deliver'>, ctx: JobContext) {
-    const [subscription] = await this.dataSource.query<Array<{ url: string; secret: string }>>(
-      `SELECT url, secret FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`,
+    // A rotated-out secret signs too until its window ends (read on each attempt, so a retry after
+    // the window carries only the new signature).
+    const [subscription] = await this.dataSource.query<
+      Array<{ url: string; secret: string; previous_secret: string | null }>
+    >(
+      `SELECT url, secret,
+              CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
+         FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`,
       [payload.subscriptionId],
     );
     // Unsubscribed since the event: nothing to deliver, and nothing to retry.
@@ -47,10 +53,14 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
       deliverWebhook(
         {
           url: subscription.url,
-          secret: subscription.secret,
+          secrets: [
+            subscription.secret,
+            ...(subscription.previous_secret ? [subscription.previous_secret] : []),
+          ],
           event: payload.event,
           payload: payload.data,
           deliveryId: payload.deliveryId,
+          occurredAt: payload.occurredAt,
         },
         { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
       ),

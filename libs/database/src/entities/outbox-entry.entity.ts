@@ -41,6 +41,10 @@ export class OutboxEntry {
   @Column({ name: 'dispatched_at', type: 'timestamptz', nullable: true })
   dispatchedAt!: Date | null;
 
+  /** The BullMQ job carrying this row's work: its own id, or the job it coalesced into. */
+  @Column({ name: 'job_id', type: 'text', nullable: true })
+  jobId!: string | null;
+
   @Column({ name: 'dispatch_attempts', type: 'integer', default: 0 })
   dispatchAttempts!: number;
 

@@ -9,9 +9,9 @@ export class Recommendation {
   @Column({ type: 'jsonb' })
   body!: Record<string, unknown>;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
-  @Column({ name: 'computed_at', type: 'timestamptz' })
+  @Column({ name: 'computed_at', type: 'timestamptz', default: () => 'now()' })
   computedAt!: Date;
 }

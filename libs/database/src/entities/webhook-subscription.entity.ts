@@ -14,9 +14,23 @@ export class WebhookSubscription {
   @Column({ type: 'text', array: true })
   events!: string[];
 
-  /** The subscriber's signing secret (needed in clear to compute HMACs); never returned after creation. */
+  /**
+   * The subscriber's `whsec_` signing secret (needed in clear to compute HMACs); never returned after
+   * creation or rotation.
+   */
   @Column({ type: 'text', select: false })
   secret!: string;
+
+  /** The secret rotated out last; deliveries are signed with it too until it expires. */
+  @Column({ name: 'previous_secret', type: 'text', nullable: true, select: false })
+  previousSecret!: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  /** Converted from the pre-Standard-Webhooks format by a migration (which can convert it back). */
+  @Column({ name: 'secret_from_legacy', type: 'boolean', default: false, select: false })
+  secretFromLegacy!: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -43,6 +43,8 @@ export const JOB_CONTRACTS = {
       subscriptionId: z.string().min(1).max(128),
       event: z.string().min(1).max(100),
       data: z.record(z.string(), z.unknown()),
+      /** When the event happened: the payload's `timestamp`, the same on every retry. */
+      occurredAt: z.iso.datetime().optional(),
     }),
     description: 'POST one event to one subscriber URL (signed; a circuit breaker per host).',
     public: false,
