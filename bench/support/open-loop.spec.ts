@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runOpenLoop } from './open-loop';
+
+/**
+ * The driver against a real local HTTP server that stalls: answers fast, except that every request
+ * arriving between 200 and 500 ms after the first is held until 500 ms. Over 4 sockets a closed loop
+ * would record only the 4 held requests as slow; an open loop must also count the ones that were due
+ * during the stall and could not even be sent.
+ */
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function stallingServer(): Promise<string> {
+  let first: number | undefined;
+  server = createServer((request, response) => {
+    const now = performance.now();
+    first ??= now;
+    const since = now - first;
+    const answer = () => {
+      const status = request.url === '/throttled' ? 429 : request.url === '/broken' ? 503 : 200;
+      response.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}');
+    };
+    if (since >= 200 && since < 500) setTimeout(answer, 500 - since);
+    else answer();
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('runOpenLoop', () => {
+  it('measures latency from the intended send time, so requests due during a stall count as slow', async () => {
+    const origin = await stallingServer();
+    const result = await runOpenLoop({
+      origin,
+      rate: 200,
+      durationSeconds: 1,
+      connections: 4,
+      next: () => ({ kind: 'read', method: 'GET', path: '/', headers: {} }),
+    });
+    expect(result.sent).toBe(200);
+    expect(result.ok).toBe(200);
+    // Requests due in the first 200 ms of the stall (40 of 200, 20 %) wait more than 100 ms.
+    expect(result.latency.p50).toBeLessThan(50);
+    expect(result.latency.p95).toBeGreaterThan(100);
+    expect(result.latency.max).toBeGreaterThan(250);
+    expect(result.achievedRps).toBeGreaterThan(150);
+  });
+
+  it('counts 429s apart from errors, per kind', async () => {
+    const origin = await stallingServer();
+    let i = 0;
+    const paths = ['/', '/throttled', '/broken'];
+    const result = await runOpenLoop({
+      origin,
+      rate: 300,
+      durationSeconds: 0.1,
+      connections: 4,
+      next: () => {
+        const path = paths[i++ % 3];
+        return { kind: path === '/' ? 'read' : 'other', method: 'GET', path, headers: {} };
+      },
+    });
+    expect(result.sent).toBe(30);
+    expect(result).toMatchObject({ ok: 10, throttled: 10, errors: 10 });
+    expect(result.statusCounts).toEqual({ 200: 10, 429: 10, 503: 10 });
+    expect(result.byKind.read).toMatchObject({ count: 10, ok: 10, errors: 0 });
+    expect(result.byKind.other).toMatchObject({ count: 20, throttled: 10, errors: 10 });
+  });
+});
