@@ -45,7 +45,8 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
   const apiProcesses = options.flags['api-processes'] ?? '1';
   const settings: Settings = {
     duration: options.durationSeconds,
-    connections: options.connections,
+    // The scenario is defined at 1000 connections; the bench-wide default (100) suits the others.
+    connections: Number(options.flags.connections ?? 1000),
     warmup: Number(options.flags.warmup ?? Math.max(5, Math.round(options.durationSeconds / 4))),
     rate: Number(options.flags.rate ?? 10_000),
     mode: options.flags.mode ?? 'both',
@@ -61,7 +62,8 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
       API_PROCESSES: apiProcesses,
       ...(options.flags['db-pool-size'] ? { DB_POOL_SIZE: options.flags['db-pool-size'] } : {}),
     },
-    cpuProfDir: options.flags['cpu-prof'],
+    // One directory per runtime, so the two runs' profiles are told apart.
+    cpuProfDir: options.flags['cpu-prof'] && `${options.flags['cpu-prof']}/node-${options.runtime.version}`,
   });
   let sawErrors = false;
   try {

@@ -31,7 +31,8 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     worker: true,
     node: options.runtime.bin,
     env: options.flags['db-pool-size'] ? { DB_POOL_SIZE: options.flags['db-pool-size'] } : {},
-    cpuProfDir: options.flags['cpu-prof'],
+    // One directory per runtime, so the two runs' profiles are told apart.
+    cpuProfDir: options.flags['cpu-prof'] && `${options.flags['cpu-prof']}/node-${options.runtime.version}`,
   });
   let sawErrors = false;
   try {
@@ -47,17 +48,20 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     const acceptedBytes = (await accepted.arrayBuffer()).byteLength;
 
     const hello = await startHello(options.runtime.bin, acceptedBytes);
-    const helloCpu = startCpuMeter({ hello: hello.pid });
-    const baseline = await runOpenLoop({
-      origin: hello.origin,
-      rate,
-      durationSeconds: duration,
-      connections,
-      next: () => ({ kind: 'hello', method: 'GET', path: '/hello', headers: {} }),
-      progress: options.progress,
-      label: `hello, open loop at ${rate}/s`,
-    }).finally(() => hello.stop());
-    const baselineCpu = helloCpu.perRequest(baseline.sent);
+    const { baseline, baselineCpu } = await (async () => {
+      const helloCpu = startCpuMeter({ hello: hello.pid });
+      const measured = await runOpenLoop({
+        origin: hello.origin,
+        rate,
+        durationSeconds: duration,
+        connections,
+        next: () => ({ kind: 'hello', method: 'GET', path: '/hello', headers: {} }),
+        progress: options.progress,
+        label: `hello, open loop at ${rate}/s`,
+      });
+      // Read while the process still runs: a finished process has no /proc entry.
+      return { baseline: measured, baselineCpu: helloCpu.perRequest(measured.sent) };
+    })().finally(() => hello.stop());
 
     const at = (offered: number, seconds: number, label: string) =>
       runOpenLoop({

@@ -46,7 +46,7 @@ function descendants(root: number): number[] {
 
 /** Microseconds of CPU (user + system) the process tree has used so far; null where /proc is absent. */
 export function processTreeCpuMicros(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
+  if (pid === undefined || statFields(pid) === undefined) return null; // gone: no reading, not zero
   try {
     let ticks = 0;
     for (const member of descendants(pid)) {

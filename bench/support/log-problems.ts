@@ -2,6 +2,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+// pino writes level labels here ("warn"); numbers (40+) in its default configuration.
+const PROBLEM = /"level":(?:"warn"|"error"|"fatal"|[456]0)\b|"status":5\d\d\b/;
+
 /**
  * The API's and worker's log lines at warn or above, and access-log lines of 5xx answers, grouped by
  * message: what a scenario prints when it saw errors, so the cause is in the report and not only on disk.
@@ -16,8 +19,7 @@ export async function logProblems(
     if (!existsSync(path)) continue;
     const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
     for await (const line of lines) {
-      if (!line.includes('"level":4') && !line.includes('"level":5') && !/"status":5\d\d/.test(line))
-        continue;
+      if (!PROBLEM.test(line)) continue;
       let message = line.slice(0, 200);
       try {
         const entry = JSON.parse(line) as {
