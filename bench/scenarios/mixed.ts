@@ -208,7 +208,7 @@ async function measureHello(hello: HelloApp, settings: Settings, options: BenchO
     progress: options.progress,
     label: `hello, open loop at ${settings.rate}/s`,
   });
-  return { closed, open: { run: openRun, cpu: openCpu.perRequest(openRun.sent) } };
+  return { closed, open: { run: openRun, cpu: openCpu.perRequest(openRun.completed) } };
 }
 
 async function measureClosed(
@@ -264,7 +264,7 @@ async function measureOpen(
   await at(settings.rate, Math.min(settings.warmup, 5), 'warm-up, open loop');
   const cpu = startCpuMeter({ api: stack.pids.api, worker: stack.pids.worker });
   const measured = await at(settings.rate, settings.duration, `mixed, open loop at ${settings.rate}/s`);
-  const perRequest = cpu.perRequest(measured.sent);
+  const perRequest = cpu.perRequest(measured.completed);
   const swept =
     options.flags.sweep === 'true'
       ? await sweep((rate) => at(rate, settings.duration, `sweep at ${rate}/s`), {

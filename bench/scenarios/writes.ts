@@ -60,7 +60,7 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
         label: `hello, open loop at ${rate}/s`,
       });
       // Read while the process still runs: a finished process has no /proc entry.
-      return { baseline: measured, baselineCpu: helloCpu.perRequest(measured.sent) };
+      return { baseline: measured, baselineCpu: helloCpu.perRequest(measured.completed) };
     })().finally(() => hello.stop());
 
     const at = (offered: number, seconds: number, label: string) =>
@@ -76,7 +76,7 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     await at(rate, warmup, 'warm-up');
     const cpuMeter = startCpuMeter({ api: stack.pids.api, worker: stack.pids.worker });
     const writes = await at(rate, duration, `writes, open loop at ${rate}/s`);
-    const cpu = cpuMeter.perRequest(writes.sent);
+    const cpu = cpuMeter.perRequest(writes.completed);
     const swept =
       options.flags.sweep === 'true'
         ? await sweep((offered) => at(offered, duration, `sweep at ${offered}/s`), {

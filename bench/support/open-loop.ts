@@ -42,6 +42,8 @@ export interface OpenLoopResult extends StatusTally {
    */
   achievedRps: number;
   sent: number;
+  /** Requests that got an HTTP answer (any status) before their timeout. */
+  completed: number;
   /** Latency from the intended send time, every HTTP response counted, in ms. */
   latency: LatencySummary;
   byKind: Record<string, LatencySummary & StatusTally>;
@@ -128,6 +130,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     offeredRps: options.rate,
     achievedRps: Math.round(answered / elapsedSeconds),
     sent: total,
+    completed: total - (tally.statusCounts['0'] ?? 0),
     latency: summarize(Array.from(latency)),
     byKind,
     sendLagP99Ms: summarize(Array.from(sendLag)).p99,

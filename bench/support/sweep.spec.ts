@@ -13,6 +13,7 @@ function fakeServer(capacity: number) {
       offeredRps: rps,
       achievedRps: slow ? Math.round(capacity * 0.9) : rps,
       sent: rps,
+      completed: rps,
       latency,
       byKind: {},
       sendLagP99Ms: 1,
