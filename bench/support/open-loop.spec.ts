@@ -10,7 +10,13 @@ import { runOpenLoop } from './open-loop';
  * during the stall and could not even be sent.
  */
 let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+afterEach(
+  () =>
+    new Promise<void>((r) => {
+      server?.closeAllConnections();
+      return server ? server.close(() => r()) : r();
+    }),
+);
 
 async function stallingServer(): Promise<string> {
   let first: number | undefined;
@@ -22,6 +28,7 @@ async function stallingServer(): Promise<string> {
       const status = request.url === '/throttled' ? 429 : request.url === '/broken' ? 503 : 200;
       response.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}');
     };
+    if (request.url === '/hang') return; // never answers
     if (since >= 200 && since < 500) setTimeout(answer, 500 - since);
     else answer();
   });
@@ -67,5 +74,21 @@ describe('runOpenLoop', () => {
     expect(result.statusCounts).toEqual({ 200: 10, 429: 10, 503: 10 });
     expect(result.byKind.read).toMatchObject({ count: 10, ok: 10, errors: 0 });
     expect(result.byKind.other).toMatchObject({ count: 20, throttled: 10, errors: 10 });
+  });
+
+  it('counts a request with no answer within the timeout as an error, not as a latency', async () => {
+    const origin = await stallingServer();
+    let i = 0;
+    const result = await runOpenLoop({
+      origin,
+      rate: 100,
+      durationSeconds: 0.1,
+      connections: 20,
+      timeoutMs: 300,
+      next: () => ({ kind: 'read', method: 'GET', path: i++ % 2 ? '/hang' : '/', headers: {} }),
+    });
+    expect(result).toMatchObject({ sent: 10, completed: 5, ok: 5, errors: 5 });
+    expect(result.statusCounts).toEqual({ 0: 5, 200: 5 });
+    expect(result.latency.count).toBe(5);
   });
 });
