@@ -14,6 +14,7 @@ const SEEDED_USER = 'bench-user-1';
  * Requests rotate over `--keys` (20) internal-tier keys, each allowed 1000 req/s, so every request
  * runs the throttle but none is refused. Goal: ratio ≥ 0.5, p99 ≤ 20 ms at 100 connections. The hello
  * baseline answers a body of the measured response's size; CPU µs per request is read from /proc.
+ * `--cpu-prof <dir>` profiles the API (one directory per runtime).
  */
 export const run: Scenario = async (options) => {
   const path = options.flags.path ?? `/v1/users/${SEEDED_USER}/recommendations`;
@@ -23,7 +24,11 @@ export const run: Scenario = async (options) => {
   const warmup = Math.max(2, Math.round(duration / 5));
 
   options.progress(`starting platform (Node ${options.runtime.version})`);
-  const stack = await startStack({ node: options.runtime.bin });
+  const stack = await startStack({
+    node: options.runtime.bin,
+    // One directory per runtime, so the two runs' profiles are told apart.
+    cpuProfDir: options.flags['cpu-prof'] && `${options.flags['cpu-prof']}/node-${options.runtime.version}`,
+  });
   try {
     await stack.dataSource.query(`INSERT INTO recommendations (user_id, body) VALUES ($1, $2::jsonb)`, [
       SEEDED_USER,

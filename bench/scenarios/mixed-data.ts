@@ -95,8 +95,8 @@ export async function warmL2(apiUrl: string, apiKey: string, users: number): Pro
           headers: { 'x-api-key': apiKey },
         });
         const body = await response.text();
-        // A refusal's error code (`overloaded`, `db_pool_exhausted`…) says why; keep it beside the status.
-        const label = response.ok ? String(response.status) : `${response.status} ${errorCode(body)}`;
+        // A refusal's error code and message (`overloaded (eventLoopDelay)`, `database_busy`…) say why.
+        const label = response.ok ? String(response.status) : `${response.status} ${refusal(body)}`;
         statusCounts[label] = (statusCounts[label] ?? 0) + 1;
         if (response.status !== 503 && response.status !== 429) break;
         const retryAfterSeconds = Number(response.headers.get('retry-after') ?? 1) || 1;
@@ -108,12 +108,13 @@ export async function warmL2(apiUrl: string, apiKey: string, users: number): Pro
   return statusCounts;
 }
 
-function errorCode(body: string): string {
+function refusal(body: string): string {
   try {
-    const { error } = JSON.parse(body) as { error?: unknown };
-    return typeof error === 'string' ? error : '';
+    const { error, message } = JSON.parse(body) as { error?: unknown; message?: unknown };
+    const cause = typeof message === 'string' ? /\(([^)]+)\)/.exec(message)?.[1] : undefined;
+    return [typeof error === 'string' ? error : '', cause ? `(${cause})` : ''].join(' ').trim();
   } catch {
-    return '';
+    return body.slice(0, 80);
   }
 }
 

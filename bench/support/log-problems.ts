@@ -26,9 +26,12 @@ export async function logProblems(
           msg?: string;
           status?: number;
           route?: string;
+          error?: string;
           err?: { message?: string };
         };
-        message = [entry.status, entry.route, entry.msg, entry.err?.message].filter(Boolean).join(' · ');
+        message = [entry.status, entry.route, entry.msg, entry.error, entry.err?.message]
+          .filter(Boolean)
+          .join(' · ');
       } catch {
         // not JSON: keep the raw start of the line
       }
