@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 /**
  * `node dist/bench/cpuprofile-top.js <file.cpuprofile> [top]`: self time of a `--cpu-prof` profile,
  * grouped by function and by package (node_modules/<pkg>, our apps/libs, node: internals, or V8's own
- * entries such as (garbage collector) and (idle)), largest first.
+ * entries such as (garbage collector)), largest first, as a share of the busy time ((idle) left out) and in ms.
  */
 interface ProfileNode {
   id: number;
@@ -46,10 +46,13 @@ export function selfTime(profile: Profile): {
   return { total, byFunction, byPackage };
 }
 
-function print(title: string, entries: Map<string, number>, total: number, top: number): void {
+function print(title: string, entries: Map<string, number>, busy: number, top: number): void {
   console.log(`\n${title}`);
-  for (const [name, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${((100 * us) / total).toFixed(1).padStart(5)} %  ${name}`);
+  const ranked = [...entries].filter(([name]) => !name.startsWith('(idle)')).sort((a, b) => b[1] - a[1]);
+  for (const [name, us] of ranked.slice(0, top)) {
+    console.log(
+      `${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`,
+    );
   }
 }
 
@@ -60,7 +63,8 @@ if (require.main === module) {
     process.exit(2);
   }
   const { total, byFunction, byPackage } = selfTime(JSON.parse(readFileSync(file, 'utf8')) as Profile);
-  console.log(`${(total / 1e6).toFixed(1)} s sampled`);
-  print('self time by package', byPackage, total, Number(top));
-  print('self time by function', byFunction, total, Number(top));
+  const busy = total - (byPackage.get('(idle)') ?? 0);
+  console.log(`${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy`);
+  print('self time by package', byPackage, busy, Number(top));
+  print('self time by function', byFunction, busy, Number(top));
 }
