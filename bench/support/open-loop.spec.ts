@@ -7,7 +7,8 @@ import { runOpenLoop } from './open-loop';
  * The driver against a real local HTTP server that stalls: answers fast, except that every request
  * arriving between 200 and 500 ms after the first is held until 500 ms. Over 4 sockets a closed loop
  * would record only the 4 held requests as slow; an open loop must also count the ones that were due
- * during the stall and could not even be sent.
+ * during the stall and could not even be sent. Bounds are one-sided (at least this slow), so a busy
+ * machine cannot fail them.
  */
 let server: Server | undefined;
 afterEach(
@@ -39,20 +40,28 @@ async function stallingServer(): Promise<string> {
 describe('runOpenLoop', () => {
   it('measures latency from the intended send time, so requests due during a stall count as slow', async () => {
     const origin = await stallingServer();
+    let i = 0;
     const result = await runOpenLoop({
       origin,
       rate: 200,
       durationSeconds: 1,
       connections: 4,
-      next: () => ({ kind: 'read', method: 'GET', path: '/', headers: {} }),
+      // Requests 40-99 are due 200-500 ms in, during the stall; the other kinds are before and after it.
+      next: () => {
+        const index = i++;
+        const kind = index < 40 ? 'before' : index < 100 ? 'during' : 'after';
+        return { kind, method: 'GET', path: '/', headers: {} };
+      },
     });
     expect(result.sent).toBe(200);
     expect(result.ok).toBe(200);
-    // Requests due in the first 200 ms of the stall (40 of 200, 20 %) wait more than 100 ms.
-    expect(result.latency.p50).toBeLessThan(50);
+    // Only 4 of the 60 were on a socket when the stall began; the other 56 waited in the client's queue
+    // and would look fast if timed from their actual send. From their slot, half waited 150 ms or more.
+    // (A busier machine only makes them slower, so these bounds hold under load.)
+    expect(result.byKind.during.count).toBe(60);
+    expect(result.byKind.during.p50).toBeGreaterThan(140);
+    expect(result.byKind.during.max).toBeGreaterThan(250);
     expect(result.latency.p95).toBeGreaterThan(100);
-    expect(result.latency.max).toBeGreaterThan(250);
-    expect(result.achievedRps).toBeGreaterThan(150);
   });
 
   it('counts 429s apart from errors, per kind', async () => {
