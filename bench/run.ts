@@ -1,12 +1,14 @@
 import 'reflect-metadata';
-import type { BenchOptions, BenchResult } from './bench-contract';
-import { SCENARIOS } from './scenarios';
+import type { BenchLine, BenchOptions, BenchResult } from './bench-contract';
+import { CHILD_PROCESS_SCENARIOS, SCENARIOS } from './scenarios';
+import { resolveRuntimes } from './support/runtime';
 
 /**
- * `npm run bench -- <scenario> [--duration 10] [--connections 100] [--flag value]`
- * Prints a table, then `BENCH {json}` as the last line.
+ * `npm run bench -- <scenario> [--duration 10] [--connections 100] [--node 24|system] [--flag value]`
+ * Runs the scenario once per Node runtime (by default Node 24, then the machine's Node), prints a table
+ * per runtime, then `BENCH {json}` as the last line.
  */
-function parseArgs(argv: string[]): { scenario?: string; options: BenchOptions } {
+function parseArgs(argv: string[]): { scenario?: string; flags: Record<string, string> } {
   const [scenario, ...rest] = argv;
   const flags: Record<string, string> = {};
   for (let i = 0; i < rest.length; i += 1) {
@@ -20,15 +22,7 @@ function parseArgs(argv: string[]): { scenario?: string; options: BenchOptions }
       flags[arg.slice(2)] = 'true';
     }
   }
-  return {
-    scenario,
-    options: {
-      durationSeconds: Number(flags.duration ?? 10),
-      connections: Number(flags.connections ?? 100),
-      flags,
-      progress: (line) => process.stderr.write(`\r\x1b[K${line}`),
-    },
-  };
+  return { scenario, flags };
 }
 
 function printTable(result: BenchResult): void {
@@ -43,18 +37,35 @@ function printTable(result: BenchResult): void {
 }
 
 async function main(): Promise<void> {
-  const { scenario, options } = parseArgs(process.argv.slice(2));
+  const { scenario, flags } = parseArgs(process.argv.slice(2));
   const run = scenario ? SCENARIOS[scenario] : undefined;
   if (!run) {
     console.error(
-      `usage: npm run bench -- <${Object.keys(SCENARIOS).join('|')}> [--duration s] [--connections n]`,
+      `usage: npm run bench -- <${Object.keys(SCENARIOS).join('|')}> [--duration s] [--connections n] [--node 24|system]`,
     );
     process.exit(2);
   }
-  const result = await run(options);
-  process.stderr.write('\r\x1b[K');
-  printTable(result);
-  console.log(`BENCH ${JSON.stringify({ scenario: result.scenario, ...result.figures })}`);
+  const runtimes = CHILD_PROCESS_SCENARIOS.has(scenario!)
+    ? resolveRuntimes(flags.node)
+    : [{ name: 'system', bin: process.execPath, version: process.versions.node }];
+  const runs: BenchLine['runs'] = [];
+  for (const runtime of runtimes) {
+    const options: BenchOptions = {
+      durationSeconds: Number(flags.duration ?? 10),
+      connections: Number(flags.connections ?? 100),
+      flags,
+      runtime,
+      progress: (line) => process.stderr.write(`\r\x1b[K[node ${runtime.version}] ${line}`),
+    };
+    const result = await run(options);
+    process.stderr.write('\r\x1b[K');
+    console.log(`\n${result.scenario} on Node ${runtime.version} (${runtime.name})`);
+    printTable(result);
+    runs.push({ node: runtime.version, ...result.figures });
+  }
+  const [first] = runs;
+  const line: BenchLine = { scenario: scenario!, ...first, runs };
+  console.log(`BENCH ${JSON.stringify(line)}`);
   process.exit(0);
 }
 

@@ -1,7 +1,9 @@
 import { issueApiKey } from '@platform/database';
 import type { Scenario } from '../bench-contract';
+import { bodyBytes, startHello } from '../support/baseline';
+import { startCpuMeter } from '../support/cpu';
 import { runLoad, type LoadResult } from '../support/load';
-import { freePort, startProcess, startStack, stopProcess, waitForHttp } from '../support/stack';
+import { startStack } from '../support/stack';
 
 const SEEDED_USER = 'bench-user-1';
 
@@ -10,7 +12,9 @@ const SEEDED_USER = 'bench-user-1';
  * Default path: the cached recommendations of a seeded user, the representative read (API-key auth,
  * Redis token bucket, L1 hit, ETag, metrics, access log). `--path /v1/me` measures auth alone.
  * Requests rotate over `--keys` (20) internal-tier keys, each allowed 1000 req/s, so every request
- * runs the throttle but none is refused. Goal: ratio ≥ 0.5, p99 ≤ 20 ms at 100 connections.
+ * runs the throttle but none is refused. Goal: ratio ≥ 0.5, p99 ≤ 20 ms at 100 connections. The hello
+ * baseline answers a body of the measured response's size; CPU µs per request is read from /proc.
+ * `--cpu-prof <dir>` profiles the API (one directory per runtime).
  */
 export const run: Scenario = async (options) => {
   const path = options.flags.path ?? `/v1/users/${SEEDED_USER}/recommendations`;
@@ -19,22 +23,12 @@ export const run: Scenario = async (options) => {
   const duration = options.durationSeconds;
   const warmup = Math.max(2, Math.round(duration / 5));
 
-  options.progress('starting baseline');
-  const helloPort = await freePort();
-  const baselineProc = startProcess('dist/bench/baseline/hello-app.js', {}, [String(helloPort)]);
-  await waitForHttp(`http://127.0.0.1:${helloPort}/hello`);
-  await runLoad({ url: `http://127.0.0.1:${helloPort}/hello`, connections, durationSeconds: warmup });
-  const baseline = await runLoad({
-    url: `http://127.0.0.1:${helloPort}/hello`,
-    connections,
-    durationSeconds: duration,
-    progress: options.progress,
-    label: 'baseline hello',
+  options.progress(`starting platform (Node ${options.runtime.version})`);
+  const stack = await startStack({
+    node: options.runtime.bin,
+    // One directory per runtime, so the two runs' profiles are told apart.
+    cpuProfDir: options.flags['cpu-prof'] && `${options.flags['cpu-prof']}/node-${options.runtime.version}`,
   });
-  await stopProcess(baselineProc);
-
-  options.progress('starting platform');
-  const stack = await startStack();
   try {
     await stack.dataSource.query(`INSERT INTO recommendations (user_id, body) VALUES ($1, $2::jsonb)`, [
       SEEDED_USER,
@@ -46,10 +40,30 @@ export const run: Scenario = async (options) => {
     }
     const requests = keys.map((key) => ({ method: 'GET' as const, path, headers: { 'x-api-key': key } }));
     const url = `${stack.apiUrl}${path}`;
-    const check = await fetch(url, { headers: { 'x-api-key': stack.apiKey } });
-    if (!check.ok) throw new Error(`${path} answered ${check.status}`);
+    const responseBytes = await bodyBytes(url, { 'x-api-key': stack.apiKey });
+
+    // The baseline runs while the platform idles, with a body the size of the response measured.
+    options.progress('baseline: bare Nest-Fastify /hello');
+    const hello = await startHello(options.runtime.bin, responseBytes);
+    let baseline: LoadResult & { cpuMicrosPerRequest: number | null };
+    try {
+      await runLoad({ url: hello.url, connections, durationSeconds: warmup });
+      const helloCpu = startCpuMeter({ hello: hello.pid });
+      const measured = await runLoad({
+        url: hello.url,
+        connections,
+        durationSeconds: duration,
+        progress: options.progress,
+        label: 'baseline hello',
+      });
+      baseline = { ...measured, cpuMicrosPerRequest: helloCpu.perRequest(measured.requests).hello };
+    } finally {
+      await hello.stop();
+    }
+
     await runLoad({ url, connections, durationSeconds: warmup, requests });
-    const platform = await runLoad({
+    const apiCpu = startCpuMeter({ api: stack.pids.api });
+    const measured = await runLoad({
       url,
       connections,
       durationSeconds: duration,
@@ -57,6 +71,8 @@ export const run: Scenario = async (options) => {
       progress: options.progress,
       label: path,
     });
+    const cpu = apiCpu.perRequest(measured.requests);
+    const platform = { ...measured, cpuMicrosPerRequest: cpu.api };
     const ratio = Math.round((platform.rps / baseline.rps) * 100) / 100;
     return {
       scenario: 'http-overhead',
@@ -66,7 +82,9 @@ export const run: Scenario = async (options) => {
         apiKeys: keys.length,
         connections,
         durationSeconds: duration,
+        responseBytes,
         platform,
+        loadGeneratorCpuMicrosPerRequest: cpu.loadGenerator,
         baseline,
         ratio,
         goals: { ratio: 0.5, p99Ms: 20 },
@@ -98,7 +116,7 @@ function seededBody(userId: string) {
   };
 }
 
-function row(name: string, r: LoadResult) {
+function row(name: string, r: LoadResult & { cpuMicrosPerRequest: number | null }) {
   return {
     target: name,
     'req/s': r.rps,
@@ -109,5 +127,6 @@ function row(name: string, r: LoadResult) {
       .filter(([code]) => !code.startsWith('2'))
       .reduce((n, [, c]) => n + c, 0),
     errors: r.errors,
+    'CPU µs/req': r.cpuMicrosPerRequest ?? 'n/a',
   };
 }

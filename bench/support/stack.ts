@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { currentEnv, loadConfig } from '@platform/config';
@@ -25,7 +27,12 @@ export interface Stack {
   dataSource: DataSource;
   /** A key on the `internal` tier (limits far above what the bench sends), unless a scenario wants limits. */
   apiKey: string;
-  stop(): Promise<void>;
+  /** Process ids, for CPU accounting (the API's is the cluster primary when API_PROCESSES > 1). */
+  pids: { api: number | undefined; worker: number | undefined };
+  /** Where the API's and the worker's stdout (their pino log lines) go for this run. */
+  logDir: string;
+  /** `keepLogs`: leave the log directory for a reader (a scenario saw responses it has to explain). */
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -52,16 +59,30 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+export interface StartProcessOptions {
+  /** The Node binary; the bench's own by default. */
+  node?: string;
+  nodeArgs?: string[];
+  /** A file for the process's stdout (its log lines); discarded otherwise. */
+  logFile?: string;
+}
+
 export function startProcess(
   entry: string,
   env: Record<string, string | undefined>,
   args: string[] = [],
-  nodeArgs: string[] = [],
+  options: StartProcessOptions = {},
 ): ChildProcess {
-  const proc = spawn(process.execPath, [...nodeArgs, resolve(ROOT, entry), ...args], {
-    env: env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const stdout = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const proc = spawn(
+    options.node ?? process.execPath,
+    [...(options.nodeArgs ?? []), resolve(ROOT, entry), ...args],
+    {
+      env: env,
+      stdio: ['ignore', stdout, 'inherit'],
+    },
+  );
+  if (typeof stdout === 'number') closeSync(stdout); // the child holds its own copy
   return proc;
 }
 
@@ -85,6 +106,8 @@ export async function startStack(
     env?: Record<string, string>;
     /** Start the API with `--cpu-prof --cpu-prof-dir <dir>` (one .cpuprofile per process, written on exit). */
     cpuProfDir?: string;
+    /** The Node binary the API and worker run under; the bench's own by default. */
+    node?: string;
   } = {},
 ): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
@@ -117,8 +140,19 @@ export async function startStack(
   env.PORT = String(apiPort);
   env.WORKER_PORT = String(workerPort);
   const apiNodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
-  const procs = [startProcess('dist/apps/api/src/main.js', env, [], apiNodeArgs)];
-  if (options.worker) procs.push(startProcess('dist/apps/worker/src/main.js', env));
+  const logDir = mkdtempSync(join(tmpdir(), `bench-${suffix}-`));
+  const api = startProcess('dist/apps/api/src/main.js', env, [], {
+    node: options.node,
+    nodeArgs: apiNodeArgs,
+    logFile: join(logDir, 'api.log'),
+  });
+  const worker = options.worker
+    ? startProcess('dist/apps/worker/src/main.js', env, [], {
+        node: options.node,
+        logFile: join(logDir, 'worker.log'),
+      })
+    : undefined;
+  const procs = worker ? [api, worker] : [api];
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const workerUrl = options.worker ? `http://127.0.0.1:${workerPort}` : undefined;
   await waitForHttp(`${apiUrl}/readyz`);
@@ -130,8 +164,11 @@ export async function startStack(
     env,
     dataSource,
     apiKey,
-    stop: async () => {
+    pids: { api: api.pid, worker: worker?.pid },
+    logDir,
+    stop: async (stopOptions = {}) => {
       await Promise.all(procs.map(stopProcess));
+      if (!stopOptions.keepLogs) rmSync(logDir, { recursive: true, force: true });
       await dataSource.destroy();
       await dropDatabase(databaseUrl);
       await deleteRedisPrefix(env.REDIS_URL!, env.REDIS_KEY_PREFIX!);
