@@ -34,6 +34,9 @@ export function testEnv(
     REDIS_KEY_PREFIX: `test:${randomSuffix()}:`,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     API_PROCESSES: '1',
+    // Tests check behaviour, not how busy the machine running them is: event-loop-delay shedding would
+    // answer 503 to whichever test happens to run beside a CPU-heavy one. The load-shedding test sets it.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...overrides,
   };
 }

@@ -28,9 +28,6 @@ describe('admin CLI', () => {
     db = await createTestDatabase();
     env = testEnv({
       DATABASE_URL: db.url,
-      // This suite checks the CLI, not load shedding (see load-shedding.test.ts): on a busy shared
-      // machine the event-loop delay of the test process alone would shed its requests.
-      LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     });
     api = await startInProcess('api', env);
   });

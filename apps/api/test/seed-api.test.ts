@@ -40,9 +40,6 @@ describe("the seed's API, as its README calls it", () => {
     db = await createTestDatabase();
     const env = testEnv({
       DATABASE_URL: db.url,
-      // This suite checks the seed's routes, not load shedding (see load-shedding.test.ts): on a busy shared
-      // machine the event-loop delay of the test process alone would shed its requests.
-      LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     });
     api = await startInProcess('api', env);
     worker = await startInProcess('worker', env);

@@ -56,9 +56,6 @@ describe('Standard Webhooks deliveries', () => {
     const env = testEnv({
       DATABASE_URL: db.url,
       WEBHOOK_ALLOW_PRIVATE: 'true',
-      // This suite checks signatures, not load shedding (see load-shedding.test.ts): on a busy shared
-      // machine the event-loop delay of the test process alone would shed its requests.
-      LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
       WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS: String(ROTATION_WINDOW_SECONDS),
       QUEUE_OVERRIDES: JSON.stringify({ webhooks: { backoffDelayMs: 100, attempts: 10 } }),
     });
