@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiZodBody, ApiZodResponse, ZodValidationPipe } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { postEventsSchema, type PostEventsBody } from './events.schemas';
+import { acceptedEventsSchema, postEventsSchema, type PostEventsBody } from './events.schemas';
 import { EventsService } from './events.service';
 
 @ApiTags('events')
@@ -18,16 +18,18 @@ export class EventsController {
     summary:
       "Record search/purchase events (one, or { events: [...] } up to the tier max batch); recomputes the users' recommendations",
   })
-  @ApiZodBody(postEventsSchema)
-  @ApiResponse({
-    status: 202,
-    description: 'Stored durably; recompute jobs queued',
-    schema: {
-      type: 'object',
-      properties: { accepted: { type: 'integer' }, jobIds: { type: 'array', items: { type: 'string' } } },
+  @ApiZodBody(postEventsSchema, {
+    example: {
+      events: [
+        { userId: 'alice', type: 'search', category: 'books' },
+        { userId: 'alice', type: 'purchase', category: 'garden' },
+      ],
     },
   })
-  @ApiErrors(400, 401, 413, 415, 429, 503)
+  @ApiZodResponse(202, acceptedEventsSchema, {
+    description: 'Stored durably; recompute jobs queued',
+    example: { accepted: 2, jobIds: ['4f0c3b8e-2a7d-4e91-b6c5-8d1f0a3e7b26'] },
+  })
   accept(
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(postEventsSchema)) body: PostEventsBody,

@@ -28,3 +28,9 @@ export const postEventsSchema = z.union([
   z.strictObject({ events: z.array(eventSchema).min(1).max(10_000) }),
 ]);
 export type PostEventsBody = z.infer<typeof postEventsSchema>;
+
+export const acceptedEventsSchema = z.strictObject({
+  accepted: z.number().int().meta({ description: 'Events stored' }),
+  jobIds: z.array(z.uuid()).meta({ description: 'One recompute job per affected user (GET /v1/jobs/:id)' }),
+});
+export type AcceptedEvents = z.infer<typeof acceptedEventsSchema>;

@@ -6,13 +6,7 @@ import { ApiError } from '@platform/http';
 import { userConsistencyKey } from '@platform/recommendations';
 import { JobProducer, Outbox, QueueUnavailableError, type OutboxRow } from '@platform/queue';
 import type { Caller } from '../auth/caller';
-import type { EventInput } from './events.schemas';
-
-export interface AcceptedEvents {
-  accepted: number;
-  /** One recompute job per affected user (GET /v1/jobs/:id). */
-  jobIds: string[];
-}
+import type { AcceptedEvents, EventInput } from './events.schemas';
 
 /**
  * Stores events with one outbox row per affected user in a single transaction, then dispatches the

@@ -16,3 +16,15 @@ export const createWebhookSchema = z.strictObject({
 export type CreateWebhook = z.infer<typeof createWebhookSchema>;
 
 export const webhookParamsSchema = z.strictObject({ id: z.uuid() });
+
+export const subscriptionSchema = z.strictObject({
+  id: z.uuid(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)),
+  createdAt: z.iso.datetime(),
+});
+export type SubscriptionView = z.infer<typeof subscriptionSchema>;
+
+export const createdSubscriptionSchema = subscriptionSchema.extend({
+  secret: z.string().meta({ description: 'The signing secret: shown only in this response' }),
+});

@@ -6,14 +6,7 @@ import { WebhookSubscription } from '@platform/database';
 import { ApiError } from '@platform/http';
 import { generateSecret } from '@platform/security';
 import { checkWebhookUrl, WebhookTargetError } from '@platform/webhooks';
-import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhook } from './webhooks.schemas';
-
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: Date;
-}
+import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhook, type SubscriptionView } from './webhooks.schemas';
 
 /** Webhook subscriptions belong to the API key that created them; nobody else sees or deletes them. */
 @Injectable()
@@ -69,5 +62,10 @@ export class WebhooksService {
 }
 
 function view(row: WebhookSubscription): SubscriptionView {
-  return { id: row.id, url: row.url, events: row.events, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events as SubscriptionView['events'],
+    createdAt: row.createdAt.toISOString(),
+  };
 }

@@ -1,0 +1,35 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { ERROR_BODY_COMPONENT, errorBodyComponentSchema, errorResponse } from './openapi';
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/**
+ * Adds the error responses the request pipeline gives on every route of a kind, so no controller
+ * has to remember them and a new route is documented right: load shedding (503) on every route;
+ * auth and the failed-auth bucket (401, 429) where a security scheme applies; JSON parsing and
+ * the body limit (400, 413, 415) where a body is accepted. Also registers the `ErrorBody` schema
+ * every error response refers to.
+ */
+export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
+  document.components ??= {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    [ERROR_BODY_COMPONENT]: errorBodyComponentSchema(),
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const statuses = [503];
+      if ((operation.security ?? document.security ?? []).length > 0) statuses.push(401, 429);
+      if (operation.requestBody) statuses.push(400, 413, 415);
+      for (const status of statuses) addError(operation, status);
+    }
+  }
+  return document;
+}
+
+function addError(operation: Operation, status: number): void {
+  operation.responses[status] ??= errorResponse(status);
+}
