@@ -5,6 +5,7 @@ import { loadConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
 import { ApiModule } from '../../apps/api/src/api.module';
+import { exemptFromContract } from './contract/exemptions';
 import type { RunningApp } from './in-process-app';
 
 /**
@@ -16,6 +17,7 @@ export async function startApiWithControllers(
   controllers: Type[],
   imports: Type[] | unknown[] = [],
 ): Promise<RunningApp> {
+  exemptFromContract(...controllers);
   const config = loadConfig(env);
   const logs: string[] = [];
   const logger = createLogger({

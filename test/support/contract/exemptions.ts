@@ -1,0 +1,21 @@
+import { PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
+import type { Type } from '@nestjs/common';
+
+/**
+ * Test-only controllers (composed into the API by a test, never shipped) are not in the OpenAPI
+ * document; their routes are left out of the contract check. Everything else under /v1 is checked.
+ */
+const exemptPrefixes = new Set<string>();
+
+export function exemptFromContract(...controllers: Type[]): void {
+  for (const controller of controllers) {
+    const path = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '').replace(/^\/+/, '');
+    const version = Reflect.getMetadata(VERSION_METADATA, controller) as string | undefined;
+    exemptPrefixes.add(`${version ? `/v${version}` : ''}/${path}/`);
+  }
+}
+
+export function isExempt(pathname: string): boolean {
+  for (const prefix of exemptPrefixes) if (`${pathname}/`.startsWith(prefix)) return true;
+  return false;
+}
