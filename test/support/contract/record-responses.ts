@@ -15,7 +15,7 @@ const originalFetch = globalThis.fetch;
 globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
   const response = await originalFetch(input, init);
   const request = input instanceof Request ? input : undefined;
-  const url = response.url || (request?.url ?? String(input));
+  const url = response.url || (request?.url ?? (input instanceof URL ? input.href : (input as string)));
   const { pathname } = new URL(url);
   if (pathname.startsWith('/v1/') && !isExempt(pathname)) {
     const method = init?.method ?? request?.method ?? 'GET';
