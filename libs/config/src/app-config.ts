@@ -3,6 +3,7 @@ import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options
 import { envSchema, type RawEnv } from './env.schema';
 import { queueOverridesSchema, type QueueOverrides } from './queue-overrides';
 import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
+import { toTracingSettings, type TracingSettings } from './tracing-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 export interface AppConfig {
@@ -64,6 +65,7 @@ export interface AppConfig {
     overrides: QueueOverrides;
   };
   webhooks: { allowPrivate: boolean; timeoutMs: number };
+  tracing: TracingSettings;
 }
 
 /** Boot refuses to start with a bad environment; the message lists every offending variable at once. */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       overrides: queueOverrides,
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    tracing: toTracingSettings(e),
   };
 }
 

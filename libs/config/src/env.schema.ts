@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCALE_PROFILES } from './scale-presets';
+import { tracingEnvShape } from './tracing-settings';
 
 /**
  * Every environment variable the platform reads, in one place. Values arrive as strings; each is
@@ -109,6 +110,8 @@ export const envSchema = z.object({
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(1).default(5_000),
+
+  ...tracingEnvShape,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -8,6 +8,7 @@ import { WebhookSubscription } from './entities/webhook-subscription.entity';
 import { CreateTiersAndApiKeys1764028800000 } from './migrations/1764028800000-create-tiers-and-api-keys';
 import { CreateOutboxAndProcessedJobs1764100000000 } from './migrations/1764100000000-create-outbox-and-processed-jobs';
 import { CreateDomainTables1764115200000 } from './migrations/1764115200000-create-domain-tables';
+import { AddOutboxTraceContext1764201600000 } from './migrations/1764201600000-add-outbox-trace-context';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
 export const ENTITIES = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CreateTiersAndApiKeys1764028800000,
   CreateOutboxAndProcessedJobs1764100000000,
   CreateDomainTables1764115200000,
+  AddOutboxTraceContext1764201600000,
 ];
