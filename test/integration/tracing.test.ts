@@ -84,8 +84,8 @@ describe('tracing: request → job → webhook delivery is one trace', () => {
     const spans = await support.waitFor(
       async () => {
         const inTrace = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-        // The receiver's own server span ends last.
-        return inTrace.some((s) => s.kind === SpanKind.SERVER && s.name === 'POST') && inTrace;
+        // The webhook job's consumer span ends last, after the delivery and the receiver's span.
+        return inTrace.some((s) => s.kind === SpanKind.CONSUMER && /webhooks/.test(s.name)) && inTrace;
       },
       'the finished spans of the trace',
       10_000,

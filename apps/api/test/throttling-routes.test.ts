@@ -10,7 +10,13 @@ import { SkipThrottle, Throttle, ThrottleCost } from '@platform/throttling';
 import { ApiModule } from '../src/api.module';
 import { ApiKeyAuth } from '../src/auth/api-key-auth.decorator';
 import { AuthModule } from '../src/auth/auth.module';
-import { createTestDatabase, exemptFromContract, testEnv, type TestDatabase } from '../../../test/support';
+import {
+  checkContractOf,
+  createTestDatabase,
+  exemptFromContract,
+  testEnv,
+  type TestDatabase,
+} from '../../../test/support';
 
 /** Routes a later feature would write: anonymous, stricter, expensive, exempt. */
 @Controller({ path: 'demo', version: '1' })
@@ -75,6 +81,7 @@ describe('throttled routes for feature controllers (the real API module plus dem
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    checkContractOf(base);
   });
   afterAll(async () => {
     await app?.close();

@@ -1,10 +1,10 @@
 import { afterAll, expect } from 'vitest';
-import { isExempt } from './exemptions';
+import { isApiResponse } from './exemptions';
 import { OpenApiContract } from './openapi-contract';
 
 /**
  * Setup file of the integration tests: every response that a test receives through fetch from a
- * `/v1/` route is checked against the OpenAPI document (status and body). Mismatches are collected
+ * `/v1/` route of an API the test support started is checked against the OpenAPI document (status and body). Mismatches are collected
  * and the test file fails at its end, listing them. Fix the document (the controllers' decorators)
  * when the response is right; fix the code when it is not.
  */
@@ -16,8 +16,9 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<
   const response = await originalFetch(input, init);
   const request = input instanceof Request ? input : undefined;
   const url = response.url || (request?.url ?? (input instanceof URL ? input.href : (input as string)));
-  const { pathname } = new URL(url);
-  if (pathname.startsWith('/v1/') && !isExempt(pathname)) {
+  const parsed = new URL(url);
+  const { pathname } = parsed;
+  if (isApiResponse(parsed)) {
     const method = init?.method ?? request?.method ?? 'GET';
     pending.push(
       response
