@@ -1536,7 +1536,10 @@ export interface operations {
   EventsController_accept_v1: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Retry an uncertain write safely: the same key with the same events returns the first answer (Idempotent-Replayed: true); with other events, 409. Kept for 24 h. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -1564,7 +1567,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Stored durably; recompute jobs queued */
+      /** @description Stored durably (committed); recompute jobs queued */
       202: {
         headers: {
           [name: string]: unknown;
@@ -1610,6 +1613,22 @@ export interface operations {
            * @example {
            *       "error": "unauthorized",
            *       "message": "Missing or invalid API key",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "idempotency_conflict",
+           *       "message": "This idempotencyKey was used with a different request",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -1904,6 +1923,28 @@ export interface operations {
             /** Format: date-time */
             finishedAt?: string;
           };
+        };
+      };
+      /** @description Validation failed (fields listed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "validation_failed",
+           *       "message": "Invalid request body: body.userId",
+           *       "fields": [
+           *         {
+           *           "field": "body.userId",
+           *           "message": "1-64 characters: letters, digits, \"_\", \".\", \":\" or \"-\""
+           *         }
+           *       ],
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
         };
       };
       /** @description Missing or invalid credentials */

@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { InjectDataSource, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { Tier } from '@platform/database';
 import { SkipThrottle } from '@platform/throttling';
-import { ApiKeyGuard } from '../../apps/api/src/auth/api-key.guard';
+import { ApiKeyAuth } from '../../apps/api/src/auth/api-key-auth.decorator';
 import { AuthModule } from '../../apps/api/src/auth/auth.module';
 
 interface Where {
@@ -17,7 +17,7 @@ interface Where {
  * sent each statement. Composed into the app by the tests (startApiWithControllers), never in production.
  */
 @Controller({ path: 'replica-test', version: '1' })
-@UseGuards(ApiKeyGuard)
+@ApiKeyAuth()
 // These routes measure where statements run, not rate limits: hundreds of reads in a second.
 @SkipThrottle()
 export class ReplicaTestController {

@@ -16,6 +16,7 @@ import { EventsModule } from './events/events.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PIPELINE_PROVIDERS } from './pipeline/request-pipeline';
 
 @Module({})
 export class ApiModule {
@@ -39,7 +40,8 @@ export class ApiModule {
         QueueModule,
         JobsModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      // The request pipeline's guards and interceptors, in order: see pipeline/request-pipeline.ts.
+      providers: [...PIPELINE_PROVIDERS, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
-import { installLoadShedding } from '@platform/resilience';
 import { mountBullBoard } from '@platform/queue';
 import { ApiModule } from './api.module';
 import { setupOpenApi } from './openapi';
+import { installPipelineHooks } from './pipeline/request-pipeline';
 
 export interface ApiApp {
   app: NestFastifyApplication;
@@ -24,7 +24,7 @@ export async function createApiApp(config: AppConfig, logger?: Logger): Promise<
     // bodyParser off: Fastify's own JSON parser is the only one (no urlencoded bodies).
     { logger: new PinoNestLogger(log), abortOnError: false, bodyParser: false },
   );
-  await installLoadShedding(app.getHttpAdapter().getInstance(), config.loadShedding);
+  await installPipelineHooks(app, config);
   app.enableVersioning({ type: VersioningType.URI });
   setupOpenApi(app);
   await mountBullBoard(app, config);

@@ -11,6 +11,7 @@ import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { PROCESSORS } from './processors';
+import { IdempotencyRetention } from './retention/idempotency-retention';
 
 /** The worker: queue consumers and the outbox relay; its only HTTP is probes and metrics. */
 @Module({})
@@ -29,7 +30,7 @@ export class WorkerModule {
         QueueModule,
         QueueWorkerModule.forProcessors(PROCESSORS),
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay, IdempotencyRetention],
     };
   }
 }

@@ -4,15 +4,10 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
+import { etagMatches, httpCacheKey, type CachedBody } from './http-cache-key';
 import { TieredCache, type CacheSource } from './tiered-cache';
 
-/** What is cached for a response: the exact bytes sent, and their ETag. */
-interface CachedBody {
-  body: string;
-  etag: string;
-}
-
-const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
+export const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
 
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
@@ -31,7 +26,12 @@ export class HttpCacheInterceptor implements NestInterceptor {
     if (!options || request.method !== 'GET') return next.handle();
     const callerId = (request as { caller?: { apiKeyId?: string } }).caller?.apiKeyId;
     if (options.perCaller && !callerId) return next.handle();
-    const key = `http:${options.perCaller ? callerId : '*'}:${request.url}`;
+    const key = httpCacheKey(
+      request.routeOptions.url ?? request.url,
+      request.params,
+      request.url,
+      options.perCaller ? callerId! : '*',
+    );
     return from(this.respond(key, options, request, http.getResponse<FastifyReply>(), next));
   }
 
@@ -71,14 +71,4 @@ function toCachedBody(result: unknown): CachedBody {
   const body = JSON.stringify(result);
   const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
   return { body, etag };
-}
-
-/** RFC 9110 If-None-Match: a list of (possibly weak) tags or `*`, compared weakly. */
-export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
-  if (!header) return false;
-  const value = Array.isArray(header) ? header.join(',') : header;
-  return value
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag);
 }

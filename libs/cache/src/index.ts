@@ -6,7 +6,8 @@ export {
   type CacheSource,
 } from './tiered-cache';
 export { CachedResponse } from './cached-response.decorator';
-export { type CachedResponseOptions } from './cached-response.options';
-export { HttpCacheInterceptor, etagMatches } from './http-cache.interceptor';
+export { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
+export { HttpCacheInterceptor, X_CACHE } from './http-cache.interceptor';
+export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';

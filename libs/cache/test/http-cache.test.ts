@@ -12,14 +12,14 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TerminusModule } from '@nestjs/terminus';
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
-import { CachedResponse, TieredCache, TieredCacheModule } from '@platform/cache';
+import { CachedResponse, HttpCacheInterceptor, TieredCache, TieredCacheModule } from '@platform/cache';
 import { ConfigModule } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { RedisModule } from '@platform/redis';
@@ -99,7 +99,8 @@ describe('CachedResponse interceptor (real Redis, real HTTP)', () => {
         TieredCacheModule,
       ],
       controllers: [ItemsController],
-      providers: [HeaderCallerGuard],
+      // As an app's request pipeline registers it.
+      providers: [HeaderCallerGuard, { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor }],
     })
     class TestAppModule {}
     app = await NestFactory.create<NestFastifyApplication>(TestAppModule, new FastifyAdapter(), {

@@ -40,6 +40,10 @@ export interface AppConfig {
     expectedInstances: number;
     anonymous: { perMinute: number; burst: number };
     authFailures: { perMinute: number; burst: number };
+    /** Most tokens one API process leases from a key's Redis bucket at a time. */
+    leaseMaxTokens: number;
+    /** Unspent leased tokens expire after this long. */
+    leaseTtlMs: number;
     tierCacheTtlMs: number;
     apiKeyCacheTtlMs: number;
   };
@@ -64,6 +68,8 @@ export interface AppConfig {
     depthCacheMs: number;
     overrides: QueueOverrides;
   };
+  /** Group commit of concurrent writes in one process (rows = events). */
+  writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
   webhooks: { allowPrivate: boolean; timeoutMs: number };
   tracing: TracingSettings;
 }
@@ -153,6 +159,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         perMinute: e.THROTTLE_AUTH_FAILURES_PER_MINUTE,
         burst: e.THROTTLE_AUTH_FAILURES_BURST,
       },
+      leaseMaxTokens: e.THROTTLE_LEASE_MAX_TOKENS,
+      leaseTtlMs: e.THROTTLE_LEASE_TTL_MS,
       tierCacheTtlMs: e.TIER_CACHE_TTL_MS,
       apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
     },
@@ -178,6 +186,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
       depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
       overrides: queueOverrides,
+    },
+    writes: {
+      batchMaxRows: e.WRITE_BATCH_MAX_ROWS,
+      queueMaxRows: e.WRITE_QUEUE_MAX_ROWS,
+      batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     tracing: toTracingSettings(e),

@@ -83,6 +83,8 @@ export const envSchema = z.object({
   THROTTLE_ANONYMOUS_BURST: int(1).default(60),
   THROTTLE_AUTH_FAILURES_PER_MINUTE: int(1).default(10),
   THROTTLE_AUTH_FAILURES_BURST: int(1).default(20),
+  THROTTLE_LEASE_MAX_TOKENS: int(1).default(100),
+  THROTTLE_LEASE_TTL_MS: int(10).default(1_000),
   TIER_CACHE_TTL_MS: int(0).default(300_000),
   API_KEY_CACHE_TTL_MS: int(0).default(300_000),
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0).default(1_000),
@@ -106,6 +108,11 @@ export const envSchema = z.object({
   QUEUE_STALLED_INTERVAL_MS: int(100).default(30_000),
   QUEUE_DEPTH_CACHE_MS: int(0).default(250),
   QUEUE_OVERRIDES: z.string().default('{}'),
+
+  // Group-committed writes (POST /v1/events)
+  WRITE_BATCH_MAX_ROWS: int(1).default(2_000),
+  WRITE_QUEUE_MAX_ROWS: int(1).default(20_000),
+  WRITE_BATCH_CONCURRENCY: int(1).default(2),
 
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),

@@ -10,13 +10,16 @@ export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type I
 export { UserEvent, EVENT_TYPES, type EventType } from './entities/user-event.entity';
 export { Recommendation } from './entities/recommendation.entity';
 export { WebhookSubscription } from './entities/webhook-subscription.entity';
+export { EventRequest } from './entities/event-request.entity';
 export { ReplicaRouter } from './replicas/replica-router';
 export {
   runAs,
   runWithoutCaller,
   readFromPrimary,
+  runDetached,
   currentConsistency,
   entityKey,
 } from './replicas/consistency-context';
 export { hostLabel } from './replicas/host-label';
 export { DB_TARGET } from './replicas/tracked-connection';
+export { GroupCommit, GroupCommitFullError, type GroupCommitOptions } from './group-commit';

@@ -1,4 +1,5 @@
 import { ApiKey } from './entities/api-key.entity';
+import { EventRequest } from './entities/event-request.entity';
 import { OutboxEntry } from './entities/outbox-entry.entity';
 import { ProcessedJob } from './entities/processed-job.entity';
 import { Recommendation } from './entities/recommendation.entity';
@@ -8,7 +9,8 @@ import { WebhookSubscription } from './entities/webhook-subscription.entity';
 import { CreateTiersAndApiKeys1764028800000 } from './migrations/1764028800000-create-tiers-and-api-keys';
 import { CreateOutboxAndProcessedJobs1764100000000 } from './migrations/1764100000000-create-outbox-and-processed-jobs';
 import { CreateDomainTables1764115200000 } from './migrations/1764115200000-create-domain-tables';
-import { AddOutboxTraceContext1764201600000 } from './migrations/1764201600000-add-outbox-trace-context';
+import { CreateEventRequests1764201600000 } from './migrations/1764201600000-create-event-requests';
+import { AddOutboxTraceContext1764288000000 } from './migrations/1764288000000-add-outbox-trace-context';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
 export const ENTITIES = [
@@ -19,10 +21,12 @@ export const ENTITIES = [
   UserEvent,
   Recommendation,
   WebhookSubscription,
+  EventRequest,
 ];
 export const MIGRATIONS = [
   CreateTiersAndApiKeys1764028800000,
   CreateOutboxAndProcessedJobs1764100000000,
   CreateDomainTables1764115200000,
-  AddOutboxTraceContext1764201600000,
+  CreateEventRequests1764201600000,
+  AddOutboxTraceContext1764288000000,
 ];

@@ -10,7 +10,7 @@ import { ApiError } from './api-error';
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
   constructor(
     private readonly schema: S,
-    private readonly part: 'body' | 'query' | 'params' = 'body',
+    private readonly part: 'body' | 'query' | 'params' | 'headers' = 'body',
   ) {}
 
   transform(value: unknown): z.infer<S> {

@@ -44,6 +44,7 @@ export {
   type OutboxJobOptions,
   type OutboxRow,
 } from './outbox/outbox.service';
+export { stageOutboxRow, outboxInsertSql, type StagedOutboxRow } from './outbox/staged-outbox-rows';
 export {
   ProcessorFor,
   type QueueProcessor,

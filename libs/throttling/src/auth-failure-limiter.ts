@@ -34,6 +34,11 @@ export class AuthFailureLimiter {
     this.recentlyFailed = new LRUCache({ max: 100_000, ttl: Math.max(1_000, refillMs) });
   }
 
+  /** Whether this instance answered `ip` a 401 within the bucket's refill time (then `guard` looks in Redis). */
+  hasRecentFailures(ip: string): boolean {
+    return this.recentlyFailed.has(ip);
+  }
+
   /** Throws 429 when `ip` has used up its failed attempts; otherwise counts a 401 answer to it. */
   async guard(ip: string, reply: FastifyReply): Promise<void> {
     if (this.recentlyFailed.has(ip)) {

@@ -1,6 +1,6 @@
 export { ThrottlingModule } from './throttling.module';
 export { ThrottleService, THROTTLE_BREAKER, type BucketRequest } from './throttle.service';
-export { AuthThenThrottle, AuthWithoutThrottle, ThrottleCost } from './throttle.decorators';
+export { AuthenticatedRoute, ThrottleCost } from './throttle.decorators';
 export { CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
 export { AuthFailureLimiter } from './auth-failure-limiter';
 export { RedisTokenBucket } from './redis-token-bucket';

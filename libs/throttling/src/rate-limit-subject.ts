@@ -15,5 +15,7 @@ export interface RateLimitSubject {
 declare module 'fastify' {
   interface FastifyRequest {
     rateLimitSubject?: RateLimitSubject;
+    /** Tokens the caller's bucket gave this request (set by CallerRateLimitGuard when it took them). */
+    rateLimitCost?: number;
   }
 }

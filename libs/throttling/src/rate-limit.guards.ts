@@ -52,8 +52,9 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
         context.getClass(),
       ]) ?? 1;
     const bucket = await this.bucketFor(request, context, limit, ttl);
-    const decision = await this.throttle.take(bucket, cost);
+    const decision = this.throttle.tryTake(bucket, cost) ?? (await this.throttle.take(bucket, cost));
     applyDecision(reply, decision, 'Rate limit exceeded; retry after the time in Retry-After');
+    if (request.rateLimitSubject) request.rateLimitCost = cost;
     return true;
   }
 
@@ -94,9 +95,9 @@ export function anonymousTtlMs(config: AppConfig): number {
 }
 
 /**
- * The global guard (APP_GUARD). Probes and /metrics pass untouched. On routes marked
- * AuthThenThrottle / AuthWithoutThrottle it only enforces the failed-auth bucket, because the caller
- * is not known yet; every other route is limited per client IP.
+ * The first guard of the pipeline. Probes and /metrics pass untouched. On routes marked
+ * AuthenticatedRoute it only enforces the failed-auth bucket, because the caller is not known yet;
+ * every other route is limited per client IP.
  */
 @Injectable()
 export class GlobalRateLimitGuard extends TokenBucketGuard {
@@ -112,10 +113,15 @@ export class GlobalRateLimitGuard extends TokenBucketGuard {
   }
 }
 
-/** Runs after the route's auth guard (see AuthThenThrottle): the caller's tier bucket. */
+/**
+ * Runs after auth (the app's pipeline puts it there): the caller's tier bucket, on requests whose
+ * auth named a rate-limit subject. Others were limited per client IP by the global guard already.
+ */
 @Injectable()
 export class CallerRateLimitGuard extends TokenBucketGuard {
-  override canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    if (!context.switchToHttp().getRequest<FastifyRequest>().rateLimitSubject) return true;
     return this.limit(context);
   }
 }

@@ -1,36 +1,50 @@
 import type { Redis } from 'ioredis';
 import type { BucketDecision, BucketLimits } from './bucket-math';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+import { TOKEN_LEASE_LUA } from './token-lease.lua';
 
-type TokenBucketCommand = (
+type BucketScript = (
   key: string,
   capacity: number,
   ratePerSecond: number,
-  cost: number,
+  costOrWant: number,
   required: number,
 ) => Promise<[number, number, number, number]>;
 
-const COMMAND = 'platformTokenBucket';
+/** What Redis granted: `granted` tokens (0 = refused), and the bucket as it was left. */
+export interface LeaseGrant {
+  granted: number;
+  /** Whole tokens left in Redis after the grant. */
+  remaining: number;
+  /** When refused: ms until the requested tokens are there. */
+  retryAfterMs: number;
+  /** Ms until the bucket is full again. */
+  resetMs: number;
+}
+
+const CHECK = 'platformTokenBucket';
+const LEASE = 'platformTokenLease';
 
 /**
- * The distributed bucket: one EVALSHA per check (ioredis' defineCommand sends EVALSHA and falls back
- * to EVAL once if the script cache was flushed).
+ * The distributed bucket: one EVALSHA per call (ioredis' defineCommand sends EVALSHA and falls back
+ * to EVAL once if the script cache was flushed). `take` checks one request; `lease` takes several
+ * tokens at once for a process to spend locally.
  */
 export class RedisTokenBucket {
-  private readonly command: TokenBucketCommand;
+  private readonly check: BucketScript;
+  private readonly leaseScript: BucketScript;
 
   constructor(
     redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    const client = redis as unknown as Record<string, TokenBucketCommand | undefined>;
-    if (!client[COMMAND]) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
-    this.command = (client[COMMAND] as TokenBucketCommand).bind(redis);
+    this.check = script(redis, CHECK, TOKEN_BUCKET_LUA);
+    this.leaseScript = script(redis, LEASE, TOKEN_LEASE_LUA);
   }
 
   async take(key: string, limits: BucketLimits, cost: number): Promise<BucketDecision> {
-    const [allowed, remaining, retryAfterMs, resetMs] = await this.command(
-      `${this.keyPrefix}rl:${key}`,
+    const [allowed, remaining, retryAfterMs, resetMs] = await this.check(
+      this.redisKey(key),
       limits.burst,
       limits.ratePerMinute / 60,
       cost,
@@ -45,4 +59,25 @@ export class RedisTokenBucket {
       source: 'redis',
     };
   }
+
+  async lease(key: string, limits: BucketLimits, want: number, required: number): Promise<LeaseGrant> {
+    const [granted, remaining, retryAfterMs, resetMs] = await this.leaseScript(
+      this.redisKey(key),
+      limits.burst,
+      limits.ratePerMinute / 60,
+      Math.max(want, required),
+      required,
+    );
+    return { granted, remaining, retryAfterMs, resetMs };
+  }
+
+  private redisKey(key: string): string {
+    return `${this.keyPrefix}rl:${key}`;
+  }
+}
+
+function script(redis: Redis, name: string, lua: string): BucketScript {
+  const client = redis as unknown as Record<string, BucketScript | undefined>;
+  if (!client[name]) redis.defineCommand(name, { numberOfKeys: 1, lua });
+  return (client[name] as BucketScript).bind(redis);
 }

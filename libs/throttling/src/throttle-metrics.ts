@@ -26,3 +26,15 @@ export function fallbackCounter(): Counter {
       }),
   );
 }
+
+export function leaseRequestsCounter(): Counter<'result'> {
+  return getOrCreate(
+    'ratelimit_lease_requests_total',
+    () =>
+      new Counter({
+        name: 'ratelimit_lease_requests_total',
+        help: 'Token leases asked of Redis (one call each): granted or refused. Compare with ratelimit_decisions_total',
+        labelNames: ['result'],
+      }),
+  );
+}

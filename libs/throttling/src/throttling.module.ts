@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { AuthFailureLimiter } from './auth-failure-limiter';
@@ -7,9 +6,9 @@ import { anonymousTtlMs, CallerRateLimitGuard, GlobalRateLimitGuard } from './ra
 import { ThrottleService } from './throttle.service';
 
 /**
- * Rate limiting for an HTTP app: a global guard (per client IP, failed-auth bucket on authenticated
- * routes) and the caller guard used by `AuthThenThrottle`. Needs ConfigModule, RedisModule and
- * ResilienceModule.
+ * Rate limiting for an HTTP app: the guards its request pipeline puts in order (GlobalRateLimitGuard
+ * first: per client IP, or the failed-auth bucket on authenticated routes; CallerRateLimitGuard after
+ * auth) and the ThrottleService they share. Needs ConfigModule, RedisModule and ResilienceModule.
  */
 @Global()
 @Module({
@@ -25,12 +24,7 @@ import { ThrottleService } from './throttle.service';
       }),
     }),
   ],
-  providers: [
-    ThrottleService,
-    AuthFailureLimiter,
-    CallerRateLimitGuard,
-    { provide: APP_GUARD, useClass: GlobalRateLimitGuard },
-  ],
-  exports: [ThrottleService, AuthFailureLimiter, CallerRateLimitGuard],
+  providers: [ThrottleService, AuthFailureLimiter, CallerRateLimitGuard, GlobalRateLimitGuard],
+  exports: [ThrottleService, AuthFailureLimiter, CallerRateLimitGuard, GlobalRateLimitGuard],
 })
 export class ThrottlingModule {}

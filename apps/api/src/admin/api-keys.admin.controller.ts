@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   ApiError,
@@ -9,8 +9,7 @@ import {
   ApiZodResponse,
   ZodValidationPipe,
 } from '@platform/http';
-import { AdminTokenGuard } from '@platform/security';
-import { AuthWithoutThrottle } from '@platform/throttling';
+import { AdminAuth } from './admin-auth.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { TiersService } from '../tiers/tiers.service';
 import {
@@ -21,9 +20,8 @@ import {
 } from './admin.schemas';
 
 @ApiTags('admin')
-@ApiBearerAuth('admin-token')
 @Controller({ path: 'admin/api-keys', version: '1' })
-@AuthWithoutThrottle(AdminTokenGuard)
+@AdminAuth()
 export class ApiKeysAdminController {
   constructor(
     private readonly keys: ApiKeysService,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import {
   ApiError,
@@ -9,16 +9,14 @@ import {
   ApiZodResponse,
   ZodValidationPipe,
 } from '@platform/http';
-import { AdminTokenGuard } from '@platform/security';
-import { AuthWithoutThrottle } from '@platform/throttling';
 import { TIER_EXAMPLE, tierViewSchema } from '../tiers/tiers.schemas';
 import { TiersService, type TierLimits } from '../tiers/tiers.service';
+import { AdminAuth } from './admin-auth.decorator';
 import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
 
 @ApiTags('admin')
-@ApiBearerAuth('admin-token')
 @Controller({ path: 'admin/tiers', version: '1' })
-@AuthWithoutThrottle(AdminTokenGuard)
+@AdminAuth()
 export class TiersAdminController {
   constructor(private readonly tiers: TiersService) {}
 

@@ -1,10 +1,14 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
-import { AuthThenThrottle } from '@platform/throttling';
-import { ApiKeyGuard } from './api-key.guard';
+import { AuthenticatedRoute } from '@platform/throttling';
+
+/** Marks routes that ApiKeyGuard authenticates (see request-pipeline.ts). */
+export const API_KEY_ROUTE = 'platform:auth:api-key';
 
 /**
  * The one decorator a feature controller (or route) needs: API-key auth, then the caller's tier
- * bucket, after load shedding and the failed-auth bucket. Use `@ThrottleCost(n)` for expensive routes.
+ * bucket, after load shedding and the failed-auth bucket (the order is the request pipeline's). Use
+ * `@ThrottleCost(n)` for expensive routes.
  */
-export const ApiKeyAuth = () => applyDecorators(AuthThenThrottle(ApiKeyGuard), ApiSecurity('api-key'));
+export const ApiKeyAuth = () =>
+  applyDecorators(AuthenticatedRoute(), SetMetadata(API_KEY_ROUTE, true), ApiSecurity('api-key'));

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
@@ -14,6 +15,7 @@ export interface LiveKey {
 
 /** Tag carried by everything cached for one API key (its lookup, its cached responses). */
 export const apiKeyCacheTag = (id: string): string => `api-key:${id}`;
+const cacheKey = (hash: string) => `api-key:hash:${hash}`;
 
 /**
  * Looks up live keys by the hash of the presented secret, through the tiered cache. Revoking a key
@@ -22,6 +24,8 @@ export const apiKeyCacheTag = (id: string): string => `api-key:${id}`;
 @Injectable()
 export class ApiKeysService {
   private readonly ttlMs: number;
+  /** Secret → its hash, so a busy key is not hashed on every request (bounded; a hash never changes). */
+  private readonly hashes = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -32,11 +36,16 @@ export class ApiKeysService {
     this.ttlMs = Math.max(1, config.throttle.apiKeyCacheTtlMs);
   }
 
+  /** The live key from this instance's L1 copy, synchronously; undefined means "ask findLive". */
+  peekLive(secret: string): LiveKey | undefined {
+    return this.cache.peek<LiveKey>(cacheKey(this.hashOf(secret)));
+  }
+
   /** Unknown or revoked keys are not cached (undefined is never stored). */
   findLive(secret: string): Promise<LiveKey | undefined> {
-    const hash = sha256Hex(secret);
+    const hash = this.hashOf(secret);
     return this.cache.wrap<LiveKey | undefined>(
-      `api-key:hash:${hash}`,
+      cacheKey(hash),
       async () => {
         // From the primary: a key is used the moment it is issued, before a replica may have it. The
         // result is cached, so this costs the primary one query per key per cache lifetime.
@@ -50,6 +59,12 @@ export class ApiKeysService {
       },
       { ttlMs: this.ttlMs, tags: (live) => (live ? [apiKeyCacheTag(live.id)] : []) },
     );
+  }
+
+  private hashOf(secret: string): string {
+    let hash = this.hashes.get(secret);
+    if (hash === undefined) this.hashes.set(secret, (hash = sha256Hex(secret)));
+    return hash;
   }
 
   issue(name: string, tier: string): Promise<IssuedApiKey> {

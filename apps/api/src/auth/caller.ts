@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { RateLimitSubject } from '@platform/throttling';
 import type { TierLimits } from '../tiers/tiers.service';
 
 /** Who is calling: set by ApiKeyGuard on every authenticated request. */
@@ -13,6 +14,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     caller?: Caller;
   }
+}
+
+/** The caller's token bucket: one per API key, with its tier's limits. */
+export function rateLimitSubjectOf(caller: Caller): RateLimitSubject {
+  return {
+    id: caller.apiKeyId,
+    tier: caller.tier.name,
+    limits: { burst: caller.tier.burst, ratePerMinute: caller.tier.ratePerMinute },
+  };
 }
 
 /** `@CurrentCaller() caller: Caller` in a handler behind ApiKeyGuard. */

@@ -33,4 +33,14 @@ export const acceptedEventsSchema = z.strictObject({
   accepted: z.number().int().meta({ description: 'Events stored' }),
   jobIds: z.array(z.uuid()).meta({ description: 'One recompute job per affected user (GET /v1/jobs/:id)' }),
 });
-export type AcceptedEvents = z.infer<typeof acceptedEventsSchema>;
+
+/**
+ * `Idempotency-Key` (IETF draft-ietf-httpapi-idempotency-key-header): a retry with the same key and
+ * the same events gets the first answer; with other events, 409. Kept for a day.
+ */
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII without spaces, 1-255 characters')
+    .optional(),
+});

@@ -1,27 +1,26 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { ReplicaRouter } from '@platform/database';
+import { GroupCommitFullError } from '@platform/database';
 import { ApiError } from '@platform/http';
-import { userConsistencyKey } from '@platform/recommendations';
-import { JobProducer, Outbox, QueueUnavailableError, type OutboxRow } from '@platform/queue';
+import { JobProducer, QueueUnavailableError } from '@platform/queue';
 import type { Caller } from '../auth/caller';
-import type { AcceptedEvents, EventInput } from './events.schemas';
+import { EventWriter, type EventWriteResult } from './event-writer';
+import type { EventInput } from './events.schemas';
+
+export type { AcceptedEvents } from './event-writer';
 
 /**
- * Stores events with one outbox row per affected user in a single transaction, then dispatches the
- * recompute jobs. Backpressure is checked first, so a refused request writes nothing.
+ * POST /v1/events: checks the tier's batch size and the recompute queue's backpressure (a refused
+ * request writes nothing), then hands the events to the group-committing writer.
  */
 @Injectable()
 export class EventsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
+    private readonly writer: EventWriter,
     private readonly producer: JobProducer,
-    private readonly router: ReplicaRouter,
   ) {}
 
-  async accept(caller: Caller, events: EventInput[]): Promise<AcceptedEvents> {
+  async accept(caller: Caller, events: EventInput[], idempotencyKey?: string): Promise<EventWriteResult> {
     if (events.length > caller.tier.maxBatch) {
       throw new ApiError(
         400,
@@ -34,38 +33,21 @@ export class EventsService {
     }
     const users = [...new Set(events.map((e) => e.userId))];
     await this.admit(users.length);
-
-    const rows = await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO user_events (user_id, type, category, occurred_at, api_key_id)
-         SELECT u, t, c, coalesce(o, now()), $5
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS e(u, t, c, o)`,
-        [
-          events.map((e) => e.userId),
-          events.map((e) => e.type),
-          events.map((e) => e.category),
-          events.map((e) => e.occurredAt ?? null),
-          caller.apiKeyId,
-        ],
-      );
-      const created: OutboxRow[] = [];
-      for (const userId of users) {
-        created.push(
-          await this.outbox.insert(
-            manager,
-            'recommendations.recompute',
-            { userId },
-            { ownerId: caller.apiKeyId },
-          ),
-        );
+    try {
+      return await this.writer.write({
+        apiKeyId: caller.apiKeyId,
+        events,
+        users,
+        idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(events) } : undefined,
+      });
+    } catch (error) {
+      if (error instanceof GroupCommitFullError) {
+        throw new ApiError(503, 'write_queue_full', 'Too many writes in progress; retry shortly', {
+          retryAfterSeconds: 1,
+        });
       }
-      return created;
-    });
-    // Before the jobs can run: the recompute reads these users' events as `user:<id>`, so it only
-    // uses a replica that has replayed this commit.
-    await this.router.rememberWrite(users.map(userConsistencyKey)).catch(() => undefined);
-    await this.outbox.dispatch(rows, { admitted: true });
-    return { accepted: events.length, jobIds: rows.map((r) => r.id) };
+      throw error;
+    }
   }
 
   /** Refuses (503 + Retry-After) above the recompute queue's high-water mark; Redis down is not a refusal. */
@@ -76,4 +58,9 @@ export class EventsService {
       if (!(error instanceof QueueUnavailableError)) throw error;
     }
   }
+}
+
+/** What an idempotency key was first used for: the events as validated (defaults not yet applied). */
+function hashRequest(events: EventInput[]): string {
+  return createHash('sha256').update(JSON.stringify(events)).digest('base64url');
 }

@@ -68,7 +68,7 @@ export class JobsController {
       finishedAt: '2026-12-02T05:00:00.031Z',
     },
   })
-  @ApiErrors(404)
+  @ApiErrors(400, 404)
   get(
     @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(jobParamsSchema, 'params')) params: { id: string },

@@ -12,6 +12,7 @@ export type TierLimits = z.infer<typeof tierViewSchema>;
 
 /** Tag carried by everything cached from a tier's limits (its lookup, cached /v1/me responses). */
 export const tierCacheTag = (name: string): string => `tier:${name}`;
+const cacheKey = (name: string) => `tier:${name}`;
 
 /**
  * Tier rules, read on every authenticated request, so kept in the tiered cache. A change through
@@ -30,10 +31,15 @@ export class TiersService {
     this.ttlMs = Math.max(1, config.throttle.tierCacheTtlMs);
   }
 
+  /** The tier from this instance's L1 copy, synchronously; undefined means "ask find". */
+  peek(name: string): TierLimits | undefined {
+    return this.cache.peek<TierLimits>(cacheKey(name));
+  }
+
   /** Unknown tiers are not cached (undefined is never stored). */
   find(name: string): Promise<TierLimits | undefined> {
     return this.cache.wrap(
-      `tier:${name}`,
+      cacheKey(name),
       async () => {
         const tier = await this.tiers.findOneBy({ name });
         return tier ? toLimits(tier) : undefined;

@@ -36,6 +36,15 @@ export function readFromPrimary<T>(fn: () => T): T {
   return storage.run({ callerKey: parent?.callerKey, primaryOnly: true }, fn);
 }
 
+/**
+ * Runs `fn` outside any caller's scope: for work done on behalf of many callers at once (a group
+ * commit), which records their write positions itself instead of attributing them to whichever
+ * request happened to start it.
+ */
+export function runDetached<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentConsistency(): ConsistencyState | undefined {
   return storage.getStore();
 }

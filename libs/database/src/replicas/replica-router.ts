@@ -128,12 +128,20 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
    * reads only from replicas that have replayed it. Call after the write committed.
    */
   async rememberWrite(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
+    if (keys.length === 0 || !this.routesReads) return;
     const [row] = await readFromPrimary(() =>
       this.dataSource.query<Array<{ lsn: string }>>('SELECT pg_current_wal_lsn()::text AS lsn'),
     );
     const lsn = parseLsn(row.lsn);
     await Promise.all(keys.map((key) => this.lsnStore.record(key, lsn)));
+  }
+
+  /**
+   * Whether reads can go anywhere but the primary. Without replicas every read sees every committed
+   * write, so no write position needs to be read, stored or compared: callers skip that bookkeeping.
+   */
+  get routesReads(): boolean {
+    return this.replicas.length > 0;
   }
 
   /** Primary and replicas as /health/detailed and operators see them. */
@@ -194,7 +202,7 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
       onQuery: () => this.queries.inc({ target: 'primary' }),
       onCommittedWrite: async (readLsn) => {
         const state = currentConsistency();
-        if (!state) return;
+        if (!state || !this.routesReads) return;
         // No caller to remember it for: keep this scope's later reads on the primary (no LSN needed).
         if (!state.callerKey) {
           state.primaryOnly = true;

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { JobName, PayloadInput } from '../contracts/job-contracts';
 import { JobProducer, type EnqueueOptions, type PreparedJob } from '../producer/job-producer';
 import { addOutboxPendingSource } from '../queue-metrics';
+import type { StagedOutboxRow } from './staged-outbox-rows';
 import type { QueueName } from '../queue-definitions';
 
 export interface OutboxJobOptions extends Omit<EnqueueOptions, 'jobId'> {
@@ -139,10 +140,32 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
    */
   async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
     if (rows.length === 0) return 0;
-    const ids = rows.map((r) => r.id);
+    return this.enqueueAndMark(
+      rows.map((r) => r.id),
+      () => rows.map(toPreparedJob(this.producer)),
+      admitted,
+    );
+  }
+
+  /**
+   * Eager dispatch of rows staged and committed by a group commit: their prepared jobs are added as
+   * they are (one addBulk per queue), then the rows are marked dispatched in one statement. Rows that
+   * could not be enqueued stay pending for the relay. Their admission was asked per request.
+   */
+  async dispatchStaged(rows: readonly StagedOutboxRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return this.enqueueAndMark(
+      rows.map((r) => r.id),
+      () => rows.map((r) => r.job),
+      true,
+    );
+  }
+
+  /** Enqueues, then marks dispatched; on an enqueue failure the rows stay pending for the relay. */
+  private async enqueueAndMark(ids: string[], jobs: () => PreparedJob[], admitted: boolean): Promise<number> {
     let added: Array<{ id: string }>;
     try {
-      added = await this.producer.add(rows.map(toPreparedJob(this.producer)), { admitted });
+      added = await this.producer.add(jobs(), { admitted });
     } catch (error) {
       await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
       return 0;
@@ -153,7 +176,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
       // Enqueued but not marked: the relay enqueues them again later, which BullMQ ignores (same id).
       this.logger.warn({ err: (error as Error).message }, 'could not mark outbox rows dispatched');
     }
-    return rows.length;
+    return ids.length;
   }
 
   /**

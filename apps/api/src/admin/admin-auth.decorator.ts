@@ -1,0 +1,11 @@
+import { applyDecorators, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { AdminTokenGuard } from '@platform/security';
+import { AuthenticatedRoute } from '@platform/throttling';
+
+/**
+ * Operator routes: ADMIN_TOKEN, guarded by the failed-auth bucket only (no tier bucket, so operators
+ * are never locked out by their own traffic). See request-pipeline.ts for where it runs.
+ */
+export const AdminAuth = () =>
+  applyDecorators(AuthenticatedRoute(), UseGuards(AdminTokenGuard), ApiBearerAuth('admin-token'));
