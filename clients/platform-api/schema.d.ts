@@ -534,6 +534,54 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
+      /** @description Body larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "payload_too_large",
+           *       "message": "Request body is larger than the limit",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "unsupported_media_type",
+           *       "message": "Request bodies must be application/json",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
@@ -643,6 +691,22 @@ export interface operations {
            * @example {
            *       "error": "not_found",
            *       "message": "Not found",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -768,6 +832,22 @@ export interface operations {
            * @example {
            *       "error": "payload_too_large",
            *       "message": "Request body is larger than the limit",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -1126,6 +1206,54 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
+      /** @description Body larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "payload_too_large",
+           *       "message": "Request body is larger than the limit",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "unsupported_media_type",
+           *       "message": "Request bodies must be application/json",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
@@ -1265,6 +1393,22 @@ export interface operations {
            * @example {
            *       "error": "not_found",
            *       "message": "Not found",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -1493,6 +1637,54 @@ export interface operations {
            * @example {
            *       "error": "unauthorized",
            *       "message": "Missing or invalid API key",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Body larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "payload_too_large",
+           *       "message": "Request body is larger than the limit",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "unsupported_media_type",
+           *       "message": "Request bodies must be application/json",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -1973,6 +2165,22 @@ export interface operations {
            * @example {
            *       "error": "not_found",
            *       "message": "Not found",
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description A path parameter is longer than the router accepts */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "uri_too_long",
+           *       "message": "URI Too Long",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */

@@ -20,6 +20,7 @@ const EXAMPLES: Record<number, Omit<ErrorBody, 'requestId'>> = {
   404: { error: 'not_found', message: 'Not found' },
   409: { error: 'idempotency_conflict', message: 'This idempotencyKey was used with a different request' },
   413: { error: 'payload_too_large', message: 'Request body is larger than the limit' },
+  414: { error: 'uri_too_long', message: 'URI Too Long' },
   415: { error: 'unsupported_media_type', message: 'Request bodies must be application/json' },
   429: { error: 'rate_limited', message: 'Rate limit exceeded; retry after 1 s' },
   503: { error: 'overloaded', message: 'Server is overloaded; retry later' },

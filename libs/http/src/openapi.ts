@@ -64,6 +64,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Body larger than the limit',
+  414: 'A path parameter is longer than the router accepts',
   415: 'Body is not application/json',
   429: 'Rate limited (Retry-After)',
   503: 'Overloaded or a dependency is down (Retry-After)',

@@ -50,7 +50,8 @@ export class OpenApiContract {
     addFormats(this.ajv);
     this.routes = Object.entries(document.paths).map(([template, operations]) => ({
       template,
-      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      // The router also matches an empty parameter (`/v1/webhooks/`), which validation then refuses.
+      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]*')}$`),
       operations,
     }));
   }
