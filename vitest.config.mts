@@ -40,6 +40,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
+          // Every /v1 response the tests receive is checked against the OpenAPI document.
+          setupFiles: ['test/support/contract/record-responses.ts'],
           include: ['apps/*/test/**/*.test.ts', 'libs/*/test/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -5,6 +5,7 @@ import { loadConfig } from '@platform/config';
 import { createFastifyAdapter } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
 import { ApiModule } from '../../apps/api/src/api.module';
+import { checkContractOf, exemptFromContract } from './contract/exemptions';
 import type { RunningApp } from './in-process-app';
 
 /**
@@ -16,6 +17,7 @@ export async function startApiWithControllers(
   controllers: Type[],
   imports: Type[] | unknown[] = [],
 ): Promise<RunningApp> {
+  exemptFromContract(...controllers);
   const config = loadConfig(env);
   const logs: string[] = [];
   const logger = createLogger({
@@ -36,5 +38,7 @@ export async function startApiWithControllers(
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, config, baseUrl: `http://127.0.0.1:${port}`, logs, close: () => app.close() };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  checkContractOf(baseUrl);
+  return { app, config, baseUrl, logs, close: () => app.close() };
 }

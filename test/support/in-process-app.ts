@@ -3,6 +3,7 @@ import { loadConfig, type AppConfig } from '@platform/config';
 import { createLogger } from '@platform/observability';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap';
+import { checkContractOf } from './contract/exemptions';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -29,5 +30,7 @@ export async function startInProcess(
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, config, baseUrl: `http://127.0.0.1:${port}`, logs, close: () => app.close() };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  if (kind === 'api') checkContractOf(baseUrl);
+  return { app, config, baseUrl, logs, close: () => app.close() };
 }

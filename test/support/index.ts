@@ -9,3 +9,5 @@ export { PgStandby } from './pg-standby';
 export { startApiWithControllers } from './api-with-controllers';
 export { ReplicaTestController, REPLICA_TEST_IMPORTS } from './replica-test.controller';
 export { waitFor, jsonClient, deleteRedisKeys, type JsonResponse, type JobBody } from './queue-helpers';
+export { checkContractOf, exemptFromContract } from './contract/exemptions';
+export { OpenApiContract, OPENAPI_DOCUMENT_PATH } from './contract/openapi-contract';

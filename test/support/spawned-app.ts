@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { checkContractOf } from './contract/exemptions';
 import { freePort } from './ports';
 
 const ENTRY = {
@@ -33,6 +34,7 @@ export async function spawnApp(
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
+  if (kind === 'api') checkContractOf(baseUrl);
   const app: SpawnedApp = {
     proc,
     baseUrl,

@@ -1,3 +1,5 @@
+// First: tracing (when configured) must be installed before the modules it instruments load.
+import { exitAfterFlush } from './tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { ConfigValidationError, loadConfig, loadDotEnv, type AppConfig } from '@platform/config';
@@ -12,6 +14,7 @@ async function serve(config: AppConfig): Promise<void> {
     drainDelayMs: config.http.shutdownDrainDelayMs,
     timeoutMs: config.http.shutdownTimeoutMs,
     logger,
+    exit: exitAfterFlush,
   });
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.info({ port: config.http.port }, 'api listening');

@@ -1,17 +1,32 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { addPipelineResponses } from '@platform/http';
 
-/** OpenAPI UI at /docs, JSON at /docs-json. */
-export function setupOpenApi(app: INestApplication): void {
+/**
+ * The API's OpenAPI document: the contract the typed client (clients/platform-api) is generated
+ * from. Building it needs no running service (`npm run openapi` uses Nest's preview mode).
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Platform API')
-      .setDescription('Versioned REST API. Errors are JSON: { error, message, requestId, fields? }.')
+      .setDescription(
+        'Versioned REST API. Errors are JSON: { error, message, requestId, fields? }; 429 and 503 carry Retry-After. ' +
+          'Send `traceparent` (W3C Trace Context) to join your trace when the server exports traces; ' +
+          '`x-request-id` is echoed and appears in the logs of the jobs the request starts.',
+      )
       .setVersion('1')
+      .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+      .addServer('/', 'The server that serves this document')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin-token')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return addPipelineResponses(document);
+}
+
+/** OpenAPI UI at /docs, JSON at /docs-json. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
+import { computeRecommendations } from '@platform/recommendations';
 import {
   createTestDatabase,
   startInProcess,
@@ -24,10 +25,17 @@ describe('cached-read fast path (real API, Postgres, Redis, HTTP)', () => {
     db = await createTestDatabase();
     api = await startInProcess('api', testEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }));
     key = (await issueApiKey(db.dataSource, 'reader', 'pro')).key;
-    await db.dataSource.query(
-      `INSERT INTO recommendations (user_id, body) VALUES ('alice', '{"user_id":"alice","weightage":3}'),
-                                                          ('bob', '{"user_id":"bob","weightage":1}')`,
-    );
+    // What the worker stores (the contract check validates every body against its schema).
+    const body = (userId: string) =>
+      JSON.stringify(
+        computeRecommendations(userId, [{ type: 'purchase', category: 'books', occurredAt: new Date() }], []),
+      );
+    await db.dataSource.query(`INSERT INTO recommendations (user_id, body) VALUES ($1, $2), ($3, $4)`, [
+      'alice',
+      body('alice'),
+      'bob',
+      body('bob'),
+    ]);
   });
   afterAll(async () => {
     await api?.close();

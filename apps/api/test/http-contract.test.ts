@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
+  OPENAPI_DOCUMENT_PATH,
   startInProcess,
   testEnv,
   TEST_ADMIN_TOKEN,
@@ -109,6 +111,8 @@ describe('HTTP contract: errors, limits, request ids, metrics, docs', () => {
         '/v1/admin/tiers/{name}',
       ]),
     );
+    // The running API serves exactly the committed contract the typed client is generated from.
+    expect(doc).toEqual(JSON.parse(readFileSync(OPENAPI_DOCUMENT_PATH, 'utf8')));
     const ui = await fetch(`${api.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
+import { computeRecommendations } from '@platform/recommendations';
 import {
   createTestDatabase,
   startInProcess,
@@ -14,11 +15,17 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
   let key: string;
   let freeKey: string;
 
-  const put = (userId: string, body: Record<string, unknown>) =>
+  /** What the worker would store for a user whose one event is a purchase in `category`. */
+  const put = (userId: string, category: string) =>
     db.dataSource.query(
       `INSERT INTO recommendations (user_id, body, version, computed_at) VALUES ($1, $2, 1, now())
        ON CONFLICT (user_id) DO UPDATE SET body = EXCLUDED.body, version = recommendations.version + 1`,
-      [userId, JSON.stringify(body)],
+      [
+        userId,
+        JSON.stringify(
+          computeRecommendations(userId, [{ type: 'purchase', category, occurredAt: new Date() }], []),
+        ),
+      ],
     );
 
   beforeAll(async () => {
@@ -26,8 +33,8 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
     api = await startInProcess('api', testEnv({ DATABASE_URL: db.url }));
     key = (await issueApiKey(db.dataSource, 'reader', 'pro')).key;
     freeKey = (await issueApiKey(db.dataSource, 'small', 'free')).key;
-    await put('u1', { userId: 'u1', recommended_categories: ['books'] });
-    await put('u2', { userId: 'u2', recommended_categories: ['garden'] });
+    await put('u1', 'books');
+    await put('u2', 'garden');
   });
   afterAll(async () => {
     await api?.close();
@@ -41,7 +48,7 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
     const first = await get('/users/u1/recommendations');
     expect(first.status).toBe(200);
     expect(first.headers.get('x-cache')).toBe('MISS');
-    expect(await first.json()).toEqual({ userId: 'u1', recommended_categories: ['books'] });
+    expect(await first.json()).toMatchObject({ userId: 'u1', recommended_categories: ['books'] });
     const second = await get('/users/u1/recommendations');
     expect(second.headers.get('x-cache')).toBe('HIT-L1');
     const etag = second.headers.get('etag')!;
@@ -67,7 +74,7 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
 
   it('invalidation drops the cached copy so the next read sees the new value', async () => {
     await get('/users/u2/recommendations');
-    await put('u2', { userId: 'u2', recommended_categories: ['tools'] });
+    await put('u2', 'tools');
     expect(await (await get('/users/u2/recommendations')).json()).toMatchObject({
       recommended_categories: ['garden'],
     });

@@ -10,7 +10,13 @@ import { SkipThrottle, Throttle, ThrottleCost } from '@platform/throttling';
 import { ApiModule } from '../src/api.module';
 import { ApiKeyAuth } from '../src/auth/api-key-auth.decorator';
 import { AuthModule } from '../src/auth/auth.module';
-import { createTestDatabase, testEnv, type TestDatabase } from '../../../test/support';
+import {
+  checkContractOf,
+  createTestDatabase,
+  exemptFromContract,
+  testEnv,
+  type TestDatabase,
+} from '../../../test/support';
 
 /** Routes a later feature would write: anonymous, stricter, expensive, exempt. */
 @Controller({ path: 'demo', version: '1' })
@@ -60,6 +66,7 @@ describe('throttled routes for feature controllers (the real API module plus dem
   let base: string;
 
   beforeAll(async () => {
+    exemptFromContract(DemoController, KeyedDemoController);
     db = await createTestDatabase();
     const config = loadConfig(
       testEnv({ DATABASE_URL: db.url, THROTTLE_ANONYMOUS_BURST: '10', THROTTLE_ANONYMOUS_PER_MINUTE: '60' }),
@@ -74,6 +81,7 @@ describe('throttled routes for feature controllers (the real API module plus dem
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    checkContractOf(base);
   });
   afterAll(async () => {
     await app?.close();

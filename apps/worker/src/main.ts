@@ -1,3 +1,5 @@
+// First: tracing (when configured) must be installed before the modules it instruments load.
+import { exitAfterFlush } from './tracing';
 import 'reflect-metadata';
 import { ConfigValidationError, loadConfig, loadDotEnv } from '@platform/config';
 import { installGracefulShutdown } from '@platform/http';
@@ -12,6 +14,7 @@ async function main(): Promise<void> {
     drainDelayMs: 0,
     timeoutMs: config.http.shutdownTimeoutMs,
     logger,
+    exit: exitAfterFlush,
   });
   await app.listen({ port: config.http.workerPort, host: config.http.host });
   logger.info({ port: config.http.workerPort }, 'worker probes listening');

@@ -4,6 +4,7 @@ import { issueApiKey } from '@platform/database';
 import { JOB_CONTRACTS } from '@platform/queue';
 import { computeRecommendations } from '@platform/recommendations';
 import { Webhook } from 'standardwebhooks';
+import { createPlatformClient, type PlatformClient, type paths } from '../../../clients/platform-api';
 import {
   createTestDatabase,
   PgStandby,
@@ -14,6 +15,8 @@ import {
   type TestDatabase,
 } from '../../../test/support';
 
+type EventsBody = paths['/v1/events']['post']['requestBody']['content']['application/json'];
+
 interface Delivery {
   headers: IncomingMessage['headers'];
   body: string;
@@ -21,7 +24,8 @@ interface Delivery {
 
 /**
  * The reference domain end to end with real API and worker processes, a real standby delayed by
- * 500 ms serving reads, and a local webhook receiver.
+ * 500 ms serving reads, and a local webhook receiver. The API is called through the typed client
+ * generated from the OpenAPI document, so a contract change that breaks clients breaks this test.
  */
 describe('recommendations end to end', () => {
   let db: TestDatabase;
@@ -34,6 +38,7 @@ describe('recommendations end to end', () => {
   const deliveries: Delivery[] = [];
   let key: string;
   let secret: string;
+  let client: PlatformClient;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -66,9 +71,12 @@ describe('recommendations end to end', () => {
     });
     [api, worker] = await Promise.all([spawnApp('api', env), spawnApp('worker', env)]);
     key = (await issueApiKey(db.dataSource, 'e2e', 'pro')).key;
-    const sub = await call('POST', '/v1/webhooks', { url: receiverUrl, events: ['recommendations.updated'] });
-    expect(sub.status, await sub.clone().text()).toBe(201);
-    secret = ((await sub.json()) as { secret: string }).secret;
+    client = createPlatformClient(api.baseUrl, { headers: { 'x-api-key': key } });
+    const sub = await client.POST('/v1/webhooks', {
+      body: { url: receiverUrl, events: ['recommendations.updated'] },
+    });
+    expect(sub.response.status).toBe(201);
+    secret = sub.data!.secret;
   }, 120_000);
 
   afterAll(async () => {
@@ -78,18 +86,14 @@ describe('recommendations end to end', () => {
     await db?.drop();
   });
 
-  function call(method: string, path: string, body?: unknown) {
-    return fetch(`${api.baseUrl}${path}`, {
-      method,
-      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  async function recommendationsOf(userId: string) {
+    const { data } = await client.GET('/v1/users/{userId}/recommendations', {
+      params: { path: { userId } },
     });
+    return data;
   }
 
-  async function recommendationsOf(userId: string) {
-    const res = await call('GET', `/v1/users/${userId}/recommendations`);
-    return res.status === 200 ? ((await res.json()) as ReturnType<typeof computeRecommendations>) : undefined;
-  }
+  const postEvents = (body: EventsBody) => client.POST('/v1/events', { body });
 
   const events = [
     { userId: 'alice', type: 'search', category: 'books' },
@@ -101,9 +105,9 @@ describe('recommendations end to end', () => {
   ] as const;
 
   it('turns events into recommendations with the expected values and a signed webhook', async () => {
-    const posted = await call('POST', '/v1/events', { events });
-    expect(posted.status).toBe(202);
-    const { accepted, jobIds } = (await posted.json()) as { accepted: number; jobIds: string[] };
+    const posted = await postEvents({ events: [...events] });
+    expect(posted.response.status).toBe(202);
+    const { accepted, jobIds } = posted.data!;
     expect(accepted).toBe(6);
     expect(jobIds).toHaveLength(3);
 
@@ -138,9 +142,9 @@ describe('recommendations end to end', () => {
 
   it('keeps retrying a failing receiver behind an open breaker, and delivers when it recovers', async () => {
     receiverStatus = 500;
-    expect(
-      (await call('POST', '/v1/events', { userId: 'dave', type: 'purchase', category: 'tools' })).status,
-    ).toBe(202);
+    expect((await postEvents({ userId: 'dave', type: 'purchase', category: 'tools' })).response.status).toBe(
+      202,
+    );
     await waitFor(
       async () => {
         const metrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
@@ -165,13 +169,9 @@ describe('recommendations end to end', () => {
     expect(before).toEqual([]);
     const started = Date.now();
     const burst = Array.from({ length: 1000 }, (_, i) =>
-      call('POST', '/v1/events', {
-        userId: 'erin',
-        type: i % 3 ? 'search' : 'purchase',
-        category: `c${i % 7}`,
-      }),
+      postEvents({ userId: 'erin', type: i % 3 ? 'search' : 'purchase', category: `c${i % 7}` }),
     );
-    const statuses = await Promise.all(burst.map(async (r) => (await r).status));
+    const statuses = await Promise.all(burst.map(async (r) => (await r).response.status));
     expect(statuses.filter((s) => s === 202)).toHaveLength(1000);
     const burstMs = Date.now() - started;
     const done = await waitFor(
@@ -196,12 +196,12 @@ describe('recommendations end to end', () => {
 
   it("never shows a recommendation older than the caller's last write, once its job completed", async () => {
     for (let round = 1; round <= 5; round += 1) {
-      const posted = await call('POST', '/v1/events', { userId: 'frank', type: 'search', category: 'maps' });
-      const { jobIds } = (await posted.json()) as { jobIds: string[] };
+      const posted = await postEvents({ userId: 'frank', type: 'search', category: 'maps' });
+      const { jobIds } = posted.data!;
       await waitFor(
         async () => {
-          const job = (await (await call('GET', `/v1/jobs/${jobIds[0]}`)).json()) as { status: string };
-          return job.status === 'completed' || undefined;
+          const job = await client.GET('/v1/jobs/{id}', { params: { path: { id: jobIds[0] } } });
+          return job.data?.status === 'completed' || undefined;
         },
         'recompute job completed',
         20_000,

@@ -3,6 +3,7 @@ import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options
 import { envSchema, type RawEnv } from './env.schema';
 import { queueOverridesSchema, type QueueOverrides } from './queue-overrides';
 import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
+import { toTracingSettings, type TracingSettings } from './tracing-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 export interface AppConfig {
@@ -70,6 +71,7 @@ export interface AppConfig {
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
   webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
+  tracing: TracingSettings;
 }
 
 /** Boot refuses to start with a bad environment; the message lists every offending variable at once. */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
     },
+    tracing: toTracingSettings(e),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCALE_PROFILES } from './scale-presets';
+import { tracingEnvShape } from './tracing-settings';
 
 /**
  * Every environment variable the platform reads, in one place. Values arrive as strings; each is
@@ -120,6 +121,8 @@ export const envSchema = z.object({
   WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS: int(0)
     .max(30 * 86_400)
     .default(86_400),
+
+  ...tracingEnvShape,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

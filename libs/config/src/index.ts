@@ -11,3 +11,4 @@ export {
 export { parseTrustProxy, type TrustProxy } from './trust-proxy';
 export { breakerOptionsSchema, type BreakerOptions, type BreakerOverrides } from './breaker-options';
 export { queueOverrideSchema, type QueueOverride, type QueueOverrides } from './queue-overrides';
+export { loadTracingSettings, type TracingSettings } from './tracing-settings';

@@ -10,6 +10,7 @@ import { CreateTiersAndApiKeys1764028800000 } from './migrations/1764028800000-c
 import { CreateOutboxAndProcessedJobs1764100000000 } from './migrations/1764100000000-create-outbox-and-processed-jobs';
 import { CreateDomainTables1764115200000 } from './migrations/1764115200000-create-domain-tables';
 import { CreateEventRequests1764201600000 } from './migrations/1764201600000-create-event-requests';
+import { AddOutboxTraceContext1764288000000 } from './migrations/1764288000000-add-outbox-trace-context';
 import { StandardWebhookSecrets1764800000000 } from './migrations/1764800000000-standard-webhook-secrets';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   CreateOutboxAndProcessedJobs1764100000000,
   CreateDomainTables1764115200000,
   CreateEventRequests1764201600000,
+  AddOutboxTraceContext1764288000000,
   StandardWebhookSecrets1764800000000,
 ];

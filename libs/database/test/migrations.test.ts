@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@platform/config';
-import { dropDatabase, ensureDatabase, runMigrations } from '@platform/database';
+import { DataSource } from 'typeorm';
+import { dropDatabase, ensureDatabase, postgresOptions, runMigrations } from '@platform/database';
 import { LOCAL_POSTGRES, randomSuffix } from '../../../test/support';
 
 async function schemaSnapshot(url: string): Promise<string> {
@@ -25,7 +26,7 @@ describe('migrations', () => {
   const url = `${LOCAL_POSTGRES}/test_mig_${randomSuffix()}`;
   afterAll(() => dropDatabase(url));
 
-  it('create the database, apply to it when empty, and change nothing when re-run', async () => {
+  it('create the database, apply to it when empty, change nothing when re-run, and undo the newest', async () => {
     const config = loadConfig({ DATABASE_URL: url });
     expect(await ensureDatabase(url)).toBe(true);
     expect(await ensureDatabase(url)).toBe(false);
@@ -34,6 +35,18 @@ describe('migrations', () => {
     const before = await schemaSnapshot(url);
     expect(before).toContain('api_keys_live_hash_uq');
     expect(await runMigrations(config)).toEqual([]);
+    expect(await schemaSnapshot(url)).toBe(before);
+
+    // The newest migration is reversible: undone, the schema loses it; re-applied, it is back as it was.
+    const dataSource = new DataSource({ ...postgresOptions(config, url, 'migration-test'), poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await schemaSnapshot(url)).not.toBe(before);
+    expect(await runMigrations(config)).toEqual([applied[applied.length - 1]]);
     expect(await schemaSnapshot(url)).toBe(before);
   });
 });

@@ -1,13 +1,9 @@
 import { HttpException } from '@nestjs/common';
 import { ApiError } from './api-error';
 import { dependencyError } from './dependency-errors';
+import type { ErrorBody } from './error-body.schema';
 
-export interface ErrorBody {
-  error: string;
-  message: string;
-  requestId?: string;
-  fields?: Array<{ field: string; message: string }>;
-}
+export type { ErrorBody };
 
 export interface ErrorResponse {
   status: number;

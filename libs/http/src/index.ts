@@ -6,5 +6,15 @@ export { LifecycleState } from './lifecycle-state';
 export { createFastifyAdapter } from './fastify-adapter';
 export { installGracefulShutdown, type ShutdownSettings } from './graceful-shutdown';
 export { requestIdFor } from './request-id';
-export { openApiSchema, ApiZodBody, ApiZodQuery, ApiErrors, ERROR_BODY_SCHEMA } from './openapi';
+export {
+  openApiSchema,
+  ApiZodBody,
+  ApiZodQuery,
+  ApiZodParams,
+  ApiZodResponse,
+  ApiErrors,
+  errorResponse,
+} from './openapi';
+export { addPipelineResponses } from './openapi-document';
+export { errorBodySchema, errorExample } from './error-body.schema';
 export { superviseCluster, type ClusterSettings } from './cluster-supervisor';

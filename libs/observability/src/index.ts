@@ -4,3 +4,14 @@ export { requestContext, currentRequestId, type RequestContext } from './request
 export { MetricsModule } from './metrics.module';
 export { httpDurationHistogram, HTTP_DURATION_METRIC, UNMATCHED_ROUTE } from './http-metrics';
 export { serveClusterMetrics, ClusterAwareMetricsController } from './cluster-metrics';
+export {
+  startTracing,
+  isTracingEnabled,
+  captureJobTrace,
+  requestIdOfJob,
+  runWithJobTrace,
+  withSpan,
+  bullmqTelemetry,
+  type Tracing,
+  type TracingOptions,
+} from './tracing';

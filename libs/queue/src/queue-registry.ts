@@ -4,6 +4,7 @@ import { FlowProducer, Queue, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
+import { bullmqTelemetry } from '@platform/observability';
 import {
   closeRedis,
   createRedis,
@@ -58,11 +59,11 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     this.connection.on('error', () => undefined); // reported by readiness and health details
     const prefix = bullPrefix(config);
     for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { connection: this.connection, prefix });
+      const queue = new Queue(name, { connection: this.connection, prefix, telemetry: bullmqTelemetry() });
       queue.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'queue error'));
       this.queues.set(name, queue);
     }
-    this.flows = new FlowProducer({ connection: this.connection, prefix });
+    this.flows = new FlowProducer({ connection: this.connection, prefix, telemetry: bullmqTelemetry() });
     this.flows.on('error', () => undefined);
   }
 

@@ -7,6 +7,6 @@ export {
   MAX_RECOMMENDED,
   MAX_EXPLORE,
   type ScoredEvent,
-  type RecommendationBody,
 } from './scoring';
+export { recommendationBodySchema, RECOMMENDATION_EXAMPLE, type RecommendationBody } from './body.schema';
 export { recommendationsCacheTag, userConsistencyKey, RECOMMENDATIONS_UPDATED } from './keys';

@@ -1,3 +1,5 @@
+import type { RecommendationBody } from './body.schema';
+
 /**
  * How recommendations are computed from a user's events. Pure: the processor feeds it rows and
  * stores what it returns, so the rules are testable without a database.
@@ -18,23 +20,6 @@ export interface ScoredEvent {
   type: 'search' | 'purchase';
   category: string;
   occurredAt: Date;
-}
-
-export interface RecommendationBody {
-  userId: string;
-  weightage: Record<string, number>;
-  search_weight: Record<string, number>;
-  purchase_weight: Record<string, number>;
-  recommended_categories: string[];
-  explore_categories: string[];
-  metadata: {
-    searches: number;
-    purchases: number;
-    categories: number;
-    lastEventAt: string | null;
-    computedAt: string;
-    model: { searchWeight: number; purchaseWeight: number; halfLifeDays: number };
-  };
 }
 
 const DAY_MS = 86_400_000;

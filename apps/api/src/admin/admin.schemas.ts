@@ -21,3 +21,12 @@ export const tierLimitsSchema = z.strictObject({
 
 export const tierParamsSchema = z.strictObject({ name: tierNameSchema });
 export const apiKeyParamsSchema = z.strictObject({ id: z.uuid() });
+
+export const issuedApiKeySchema = z.strictObject({
+  id: z.uuid(),
+  key: z.string().meta({ description: 'The secret: shown only in this response' }),
+  name: z.string(),
+  tier: z.string(),
+  createdAt: z.iso.datetime(),
+});
+export type IssuedApiKeyView = z.infer<typeof issuedApiKeySchema>;

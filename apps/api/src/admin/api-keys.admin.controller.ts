@@ -1,11 +1,23 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import {
+  ApiError,
+  ApiErrors,
+  ApiZodBody,
+  ApiZodParams,
+  ApiZodResponse,
+  ZodValidationPipe,
+} from '@platform/http';
 import { AdminAuth } from './admin-auth.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { TiersService } from '../tiers/tiers.service';
-import { apiKeyParamsSchema, createApiKeySchema } from './admin.schemas';
+import {
+  apiKeyParamsSchema,
+  createApiKeySchema,
+  issuedApiKeySchema,
+  type IssuedApiKeyView,
+} from './admin.schemas';
 
 @ApiTags('admin')
 @Controller({ path: 'admin/api-keys', version: '1' })
@@ -18,9 +30,20 @@ export class ApiKeysAdminController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API key; the key is returned only in this response' })
-  @ApiZodBody(createApiKeySchema)
-  @ApiErrors(400, 401, 413, 415)
-  async create(@Body(new ZodValidationPipe(createApiKeySchema)) body: z.infer<typeof createApiKeySchema>) {
+  @ApiZodBody(createApiKeySchema, { example: { name: 'checkout-service', tier: 'free' } })
+  @ApiZodResponse(201, issuedApiKeySchema, {
+    description: 'The new key; its secret is not stored and cannot be shown again',
+    example: {
+      id: '0b7e9c52-3f1a-4d8e-9a6b-5c2d1e0f4a37',
+      key: 'pk_Vq3xY8nR2kLm9TzW4bHc6JdF1sGa7PeU',
+      name: 'checkout-service',
+      tier: 'free',
+      createdAt: '2026-12-02T05:00:00.000Z',
+    },
+  })
+  async create(
+    @Body(new ZodValidationPipe(createApiKeySchema)) body: z.infer<typeof createApiKeySchema>,
+  ): Promise<IssuedApiKeyView> {
     if (!(await this.tiers.find(body.tier))) {
       throw new ApiError(400, 'validation_failed', `Unknown tier: ${body.tier}`, {
         fields: [{ field: 'body.tier', message: 'no such tier' }],
@@ -32,14 +55,16 @@ export class ApiKeysAdminController {
       key: issued.key,
       name: issued.name,
       tier: issued.tier,
-      createdAt: issued.createdAt,
+      createdAt: issued.createdAt.toISOString(),
     };
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
-  @ApiErrors(400, 401, 404)
+  @ApiZodParams(apiKeyParamsSchema)
+  @ApiZodResponse(204, undefined, { description: 'Revoked; every instance forgets it at once' })
+  @ApiErrors(400, 404)
   async revoke(@Param(new ZodValidationPipe(apiKeyParamsSchema, 'params')) params: { id: string }) {
     if (!(await this.keys.revoke(params.id)))
       throw new ApiError(404, 'api_key_not_found', 'No live API key with that id');

@@ -1,9 +1,17 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import {
+  ApiError,
+  ApiErrors,
+  ApiZodBody,
+  ApiZodParams,
+  ApiZodResponse,
+  ZodValidationPipe,
+} from '@platform/http';
+import { TIER_EXAMPLE, tierViewSchema } from '../tiers/tiers.schemas';
+import { TiersService, type TierLimits } from '../tiers/tiers.service';
 import { AdminAuth } from './admin-auth.decorator';
-import { TiersService } from '../tiers/tiers.service';
 import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
 
 @ApiTags('admin')
@@ -14,8 +22,12 @@ export class TiersAdminController {
 
   @Get(':name')
   @ApiOperation({ summary: "A tier's limits" })
-  @ApiErrors(400, 401, 404)
-  async get(@Param(new ZodValidationPipe(tierParamsSchema, 'params')) params: { name: string }) {
+  @ApiZodParams(tierParamsSchema)
+  @ApiZodResponse(200, tierViewSchema, { description: "The tier's limits", example: TIER_EXAMPLE })
+  @ApiErrors(400, 404)
+  async get(
+    @Param(new ZodValidationPipe(tierParamsSchema, 'params')) params: { name: string },
+  ): Promise<TierLimits> {
     const tier = await this.tiers.find(params.name);
     if (!tier) throw new ApiError(404, 'tier_not_found', `No tier named ${params.name}`);
     return tier;
@@ -25,12 +37,15 @@ export class TiersAdminController {
   @ApiOperation({
     summary: "Create or replace a tier's limits (every instance drops its cached copy at once)",
   })
-  @ApiZodBody(tierLimitsSchema)
-  @ApiErrors(400, 401, 413, 415)
+  @ApiZodParams(tierParamsSchema)
+  @ApiZodBody(tierLimitsSchema, {
+    example: { ratePerMinute: 100, burst: 150, defaultPriority: 'normal', maxBatch: 100 },
+  })
+  @ApiZodResponse(200, tierViewSchema, { description: 'The tier as stored', example: TIER_EXAMPLE })
   put(
     @Param(new ZodValidationPipe(tierParamsSchema, 'params')) params: { name: string },
     @Body(new ZodValidationPipe(tierLimitsSchema)) body: z.infer<typeof tierLimitsSchema>,
-  ) {
+  ): Promise<TierLimits> {
     return this.tiers.upsert({ name: params.name, ...body });
   }
 }

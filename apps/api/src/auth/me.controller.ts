@@ -1,11 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
 import { CachedResponse } from '@platform/cache';
-import { ApiErrors } from '@platform/http';
+import { ApiZodResponse } from '@platform/http';
+import { TIER_EXAMPLE } from '../tiers/tiers.schemas';
 import { tierCacheTag } from '../tiers/tiers.service';
 import { ApiKeyAuth } from './api-key-auth.decorator';
 import { apiKeyCacheTag } from './api-keys.service';
 import { CurrentCaller, type Caller } from './caller';
+import { meSchema } from './me.schemas';
 
 @ApiTags('auth')
 @Controller({ path: 'me', version: '1' })
@@ -15,7 +18,15 @@ export class MeController {
   @ApiOperation({
     summary: 'The calling API key and its tier limits (cached per caller; ETag, X-Cache)',
   })
-  @ApiErrors(401, 429)
+  @ApiZodResponse(200, meSchema, {
+    description: 'The calling key and its limits',
+    example: {
+      apiKeyId: '0b7e9c52-3f1a-4d8e-9a6b-5c2d1e0f4a37',
+      name: 'checkout-service',
+      tier: TIER_EXAMPLE,
+    },
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the ETag' })
   // Clients poll this to learn their limits: per caller, dropped when the key or its tier changes.
   @CachedResponse({
     ttlMs: 60_000,
@@ -23,7 +34,7 @@ export class MeController {
     tags: (request) =>
       request.caller ? [apiKeyCacheTag(request.caller.apiKeyId), tierCacheTag(request.caller.tier.name)] : [],
   })
-  me(@CurrentCaller() caller: Caller) {
+  me(@CurrentCaller() caller: Caller): z.infer<typeof meSchema> {
     return { apiKeyId: caller.apiKeyId, name: caller.name, tier: caller.tier };
   }
 }

@@ -4,6 +4,7 @@ import { Histogram, register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { GroupCommit, ReplicaRouter, runDetached } from '@platform/database';
+import { captureJobTrace } from '@platform/observability';
 import { userConsistencyKey } from '@platform/recommendations';
 import { JobProducer, Outbox, outboxInsertSql, stageOutboxRow, type StagedOutboxRow } from '@platform/queue';
 import type { EventInput } from './events.schemas';
@@ -15,6 +16,8 @@ export interface EventWrite {
   users: string[];
   /** With an Idempotency-Key: the key and the hash of the request it was first used with. */
   idempotency?: { key: string; requestHash: string };
+  /** Its request id and trace context for the jobs it starts (set by write(), in the request's context). */
+  traceMetadata?: string | null;
 }
 
 export interface AcceptedEvents {
@@ -74,7 +77,8 @@ export class EventWriter implements BeforeApplicationShutdown {
 
   /** Rejects with GroupCommitFullError when the write queue is full (nothing written). */
   write(request: EventWrite): Promise<EventWriteResult> {
-    return this.commit.submit(request, request.events.length);
+    const traced = { ...request, traceMetadata: captureJobTrace() ?? null };
+    return this.commit.submit(traced, request.events.length);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -109,6 +113,7 @@ export class EventWriter implements BeforeApplicationShutdown {
           {
             ownerId: write.apiKeyId,
             request: index,
+            traceMetadata: write.traceMetadata ?? null,
           },
         ),
       );

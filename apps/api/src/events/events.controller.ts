@@ -1,10 +1,16 @@
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiError, ApiErrors, ApiZodBody, ZodValidationPipe } from '@platform/http';
+import type { z } from 'zod';
+import { ApiError, ApiErrors, ApiZodBody, ApiZodResponse, ZodValidationPipe } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { idempotencyHeadersSchema, postEventsSchema, type PostEventsBody } from './events.schemas';
+import {
+  acceptedEventsSchema,
+  idempotencyHeadersSchema,
+  postEventsSchema,
+  type PostEventsBody,
+} from './events.schemas';
 import { EventsService } from './events.service';
 
 const idempotencyHeaders = new ZodValidationPipe(idempotencyHeadersSchema, 'headers');
@@ -28,22 +34,25 @@ export class EventsController {
     description:
       'Retry an uncertain write safely: the same key with the same events returns the first answer (Idempotent-Replayed: true); with other events, 409. Kept for 24 h.',
   })
-  @ApiZodBody(postEventsSchema)
-  @ApiResponse({
-    status: 202,
-    description: 'Stored durably (committed); recompute jobs queued',
-    schema: {
-      type: 'object',
-      properties: { accepted: { type: 'integer' }, jobIds: { type: 'array', items: { type: 'string' } } },
+  @ApiZodBody(postEventsSchema, {
+    example: {
+      events: [
+        { userId: 'alice', type: 'search', category: 'books' },
+        { userId: 'alice', type: 'purchase', category: 'garden' },
+      ],
     },
   })
-  @ApiErrors(400, 401, 409, 413, 415, 429, 503)
+  @ApiZodResponse(202, acceptedEventsSchema, {
+    description: 'Stored durably (committed); recompute jobs queued',
+    example: { accepted: 2, jobIds: ['4f0c3b8e-2a7d-4e91-b6c5-8d1f0a3e7b26'] },
+  })
+  @ApiErrors(409)
   async accept(
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(postEventsSchema)) body: PostEventsBody,
     @Headers() rawHeaders: Record<string, string | string[] | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<z.infer<typeof acceptedEventsSchema>> {
     // Nest's @Headers takes no pipe: validate the one header we read with the same pipe as the rest.
     const headers = idempotencyHeaders.transform({ 'idempotency-key': rawHeaders['idempotency-key'] });
     const result = await this.events.accept(

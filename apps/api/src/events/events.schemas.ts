@@ -29,6 +29,11 @@ export const postEventsSchema = z.union([
 ]);
 export type PostEventsBody = z.infer<typeof postEventsSchema>;
 
+export const acceptedEventsSchema = z.strictObject({
+  accepted: z.number().int().meta({ description: 'Events stored' }),
+  jobIds: z.array(z.uuid()).meta({ description: 'One recompute job per affected user (GET /v1/jobs/:id)' }),
+});
+
 /**
  * `Idempotency-Key` (IETF draft-ietf-httpapi-idempotency-key-header): a retry with the same key and
  * the same events gets the first answer; with other events, 409. Kept for a day.

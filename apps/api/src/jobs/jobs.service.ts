@@ -13,22 +13,7 @@ import {
   type OutboxRow,
 } from '@platform/queue';
 import type { Caller } from '../auth/caller';
-import type { CreateJobBody } from './jobs.schemas';
-
-export interface JobStatusView {
-  id: string;
-  type: string;
-  /** accepted (durable, not yet in the queue), waiting, prioritized, delayed, active, waiting-children, completed, failed, expired */
-  status: string;
-  priority: string | undefined;
-  progress: unknown;
-  attempts: { made: number; max: number };
-  result?: unknown;
-  failedReason?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
+import type { CreateJobBody, JobState, JobStatusView } from './jobs.schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -48,7 +33,7 @@ export class JobsService {
   async create(
     caller: Caller,
     body: CreateJobBody,
-  ): Promise<{ id: string; status: string; created: boolean }> {
+  ): Promise<{ id: string; status: JobState; created: boolean }> {
     const name = body.type as JobName;
     const priority = body.priority ?? caller.tier.defaultPriority;
     let weight: number;
@@ -126,7 +111,7 @@ export class JobsService {
       return { ...base, status: 'accepted', progress: 0, attempts: { made: 0, max: 0 } };
     }
     const queue = this.registry.get(row.queue);
-    let status: string;
+    let status: JobState | 'unknown';
     let job: Awaited<ReturnType<typeof queue.getJob>>;
     try {
       if (!this.registry.isConnected) throw new Error('Redis unreachable');
@@ -140,7 +125,7 @@ export class JobsService {
         retryAfterSeconds: 2,
       });
     }
-    if (!job) {
+    if (!job || status === 'unknown') {
       // Removed by the queue's retention (or lost with a Redis that kept no data across a restart).
       return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };
     }
@@ -148,7 +133,7 @@ export class JobsService {
     return {
       ...base,
       status,
-      progress: job.progress,
+      progress: job.progress as JobStatusView['progress'],
       attempts: { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
       ...(status === 'completed' ? { result: job.returnvalue as unknown } : {}),
       ...(job.failedReason ? { failedReason: job.failedReason } : {}),

@@ -1,11 +1,29 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
 import { CachedResponse } from '@platform/cache';
-import { ApiError, ApiErrors, ApiZodQuery, ZodValidationPipe } from '@platform/http';
+import {
+  ApiError,
+  ApiErrors,
+  ApiZodParams,
+  ApiZodQuery,
+  ApiZodResponse,
+  ZodValidationPipe,
+} from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { recommendationsCacheTag } from '@platform/recommendations';
-import { batchQuerySchema, noQuerySchema, userParamsSchema } from './recommendations.schemas';
+import {
+  RECOMMENDATION_EXAMPLE,
+  recommendationBodySchema,
+  recommendationsCacheTag,
+  type RecommendationBody,
+} from '@platform/recommendations';
+import {
+  batchQuerySchema,
+  batchResponseSchema,
+  noQuerySchema,
+  userParamsSchema,
+} from './recommendations.schemas';
 import { assertBatchWithinTier } from './batch-limit';
 import { RecommendationsService } from './recommendations.service';
 
@@ -19,8 +37,13 @@ export class RecommendationsController {
   @ApiOperation({
     summary: "A user's recommendations (cached: X-Cache HIT-L1|HIT-L2|MISS; ETag / If-None-Match → 304)",
   })
-  @ApiParam({ name: 'userId', schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } })
-  @ApiErrors(400, 401, 404, 429)
+  @ApiZodParams(userParamsSchema)
+  @ApiZodResponse(200, recommendationBodySchema, {
+    description: "The user's recommendations",
+    example: RECOMMENDATION_EXAMPLE,
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the ETag' })
+  @ApiErrors(400, 404)
   // The same for every caller (users are the service's own), so one cached copy serves everyone.
   @CachedResponse({
     ttlMs: 3_600_000,
@@ -31,7 +54,7 @@ export class RecommendationsController {
     @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
     // No query parameters: random ones would otherwise each make a new cache entry (cache busting).
     @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
-  ) {
+  ): Promise<RecommendationBody> {
     const body = await this.recommendations.findOne(params.userId);
     if (!body) {
       throw new ApiError(
@@ -48,11 +71,22 @@ export class RecommendationsController {
     summary: "Several users' recommendations: { successful, failed, results }; ids capped per tier",
   })
   @ApiZodQuery(batchQuerySchema)
-  @ApiErrors(400, 401, 429)
+  @ApiZodResponse(200, batchResponseSchema, {
+    description: 'One result per distinct id, in request order',
+    example: {
+      successful: 1,
+      failed: 1,
+      results: [
+        { userId: 'alice', status: 'ok', recommendations: RECOMMENDATION_EXAMPLE },
+        { userId: 'bob', status: 'not_found' },
+      ],
+    },
+  })
+  @ApiErrors(400)
   async batch(
     @CurrentCaller() caller: Caller,
     @Query(new ZodValidationPipe(batchQuerySchema, 'query')) query: { user_ids: string[] },
-  ) {
+  ): Promise<z.infer<typeof batchResponseSchema>> {
     const ids = [...new Set(query.user_ids)];
     assertBatchWithinTier(caller, ids.length);
     const found = await this.recommendations.findMany(ids);
@@ -69,7 +103,9 @@ export class RecommendationsController {
   @Post('users/:userId/recommendations/invalidate')
   @HttpCode(204)
   @ApiOperation({ summary: 'Drop the cached recommendations of a user on every instance' })
-  @ApiErrors(400, 401, 429)
+  @ApiZodParams(userParamsSchema)
+  @ApiZodResponse(204, undefined, { description: 'Dropped on every instance' })
+  @ApiErrors(400)
   async invalidate(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
     await this.recommendations.invalidate(params.userId);
   }

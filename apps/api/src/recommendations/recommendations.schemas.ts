@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recommendationBodySchema } from '@platform/recommendations';
 
 /** Same rule as the user_events.user_id check constraint. */
 export const userIdSchema = z
@@ -18,3 +19,14 @@ export const batchQuerySchema = z.strictObject({
 
 /** Routes that take no query parameters reject any (cached routes key on the full URL). */
 export const noQuerySchema = z.strictObject({});
+
+export const batchResultSchema = z.discriminatedUnion('status', [
+  z.strictObject({ userId: z.string(), status: z.literal('ok'), recommendations: recommendationBodySchema }),
+  z.strictObject({ userId: z.string(), status: z.literal('not_found') }),
+]);
+
+export const batchResponseSchema = z.strictObject({
+  successful: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(batchResultSchema),
+});

@@ -3,9 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
 import { readFromPrimary, Recommendation, runAs } from '@platform/database';
-import { recommendationsCacheTag, userConsistencyKey } from '@platform/recommendations';
-
-export type RecommendationBody = Record<string, unknown>;
+import {
+  recommendationsCacheTag,
+  userConsistencyKey,
+  type RecommendationBody,
+} from '@platform/recommendations';
 
 const TTL_MS = 3_600_000;
 const L1_TTL_MS = 60_000;
@@ -67,9 +69,11 @@ export class RecommendationsService {
     userIds: readonly string[],
   ): Promise<Array<{ userId: string; body: RecommendationBody }>> {
     if (userIds.length === 0) return [];
-    return this.recommendations.find({
+    const rows = await this.recommendations.find({
       where: { userId: In([...userIds]) },
       select: { userId: true, body: true },
     });
+    // The worker stores only computeRecommendations' output (recommendationBodySchema).
+    return rows.map((row) => ({ userId: row.userId, body: row.body as RecommendationBody }));
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
 import { ApiErrors, ApiZodQuery, openApiSchema, ZodValidationPipe } from '@platform/http';
-import { recommendationsCacheTag, type RecommendationBody } from '@platform/recommendations';
+import { recommendationsCacheTag } from '@platform/recommendations';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { assertBatchWithinTier } from '../recommendations/batch-limit';
@@ -49,7 +49,7 @@ export class SeedApiController {
     @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
   ) {
     const body = await this.recommendations.findOne(params.userId);
-    return toSeedShape(params.userId, body as RecommendationBody | undefined);
+    return toSeedShape(params.userId, body);
   }
 
   @Get('batch-recommend')
@@ -66,9 +66,7 @@ export class SeedApiController {
     // The seed answered one result per id asked, repeats included; the tier caps how many.
     assertBatchWithinTier(caller, query.user_ids.length);
     const found = await this.recommendations.findMany(query.user_ids);
-    const results = query.user_ids.map((id) =>
-      toSeedShape(id, found.get(id) as RecommendationBody | undefined),
-    );
+    const results = query.user_ids.map((id) => toSeedShape(id, found.get(id)));
     // Every id gets an answer (its recommendations, or the seed's no-data body, which the seed counted
     // as successful too); a read that fails fails the whole request with an error status instead.
     return { successful: results.length, failed: 0, results };

@@ -4,8 +4,11 @@ import type { Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { Tier } from '@platform/database';
+import type { z } from 'zod';
+import type { tierViewSchema } from './tiers.schemas';
 
-export type TierLimits = Pick<Tier, 'name' | 'ratePerMinute' | 'burst' | 'defaultPriority' | 'maxBatch'>;
+/** The shape the API shows (tierViewSchema documents it). */
+export type TierLimits = z.infer<typeof tierViewSchema>;
 
 /** Tag carried by everything cached from a tier's limits (its lookup, cached /v1/me responses). */
 export const tierCacheTag = (name: string): string => `tier:${name}`;

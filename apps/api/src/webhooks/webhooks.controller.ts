@@ -1,16 +1,36 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiZodBody, openApiSchema, ZodValidationPipe } from '@platform/http';
+import {
+  ApiErrors,
+  ApiZodBody,
+  ApiZodParams,
+  ApiZodResponse,
+  openApiSchema,
+  ZodValidationPipe,
+} from '@platform/http';
+import { z } from 'zod';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import {
+  createdSubscriptionSchema,
   createWebhookSchema,
+  rotatedSecretSchema,
   rotateSecretSchema,
+  subscriptionSchema,
   webhookParamsSchema,
   type CreateWebhook,
+  type RotatedSecret,
   type RotateSecret,
+  type SubscriptionView,
 } from './webhooks.schemas';
 import { WebhooksService } from './webhooks.service';
+
+const SUBSCRIPTION_EXAMPLE: SubscriptionView = {
+  id: '9d2f6a1c-7e3b-4c58-a0d4-6b1e8f2c3a95',
+  url: 'https://hooks.example.org/recommendations',
+  events: ['recommendations.updated'],
+  createdAt: '2026-12-02T05:00:00.000Z',
+};
 
 @ApiTags('webhooks')
 @Controller({ path: 'webhooks', version: '1' })
@@ -25,19 +45,28 @@ export class WebhooksController {
       'Subscribe a URL to events. Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, ' +
       'webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">); the whsec_ secret is shown only here',
   })
-  @ApiZodBody(createWebhookSchema)
-  @ApiErrors(400, 401, 409, 413, 415, 429)
+  @ApiZodBody(createWebhookSchema, {
+    example: { url: 'https://hooks.example.org/recommendations', events: ['recommendations.updated'] },
+  })
+  @ApiZodResponse(201, createdSubscriptionSchema, {
+    description: 'Subscribed',
+    example: { ...SUBSCRIPTION_EXAMPLE, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+  })
+  @ApiErrors(409)
   create(
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(createWebhookSchema)) body: CreateWebhook,
-  ) {
+  ): Promise<z.infer<typeof createdSubscriptionSchema>> {
     return this.webhooks.create(caller.apiKeyId, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The caller's webhook subscriptions (secrets are never returned)" })
-  @ApiErrors(401, 429)
-  list(@CurrentCaller() caller: Caller) {
+  @ApiZodResponse(200, z.array(subscriptionSchema), {
+    description: 'Oldest first',
+    example: [SUBSCRIPTION_EXAMPLE],
+  })
+  list(@CurrentCaller() caller: Caller): Promise<SubscriptionView[]> {
     return this.webhooks.list(caller.apiKeyId);
   }
 
@@ -48,20 +77,31 @@ export class WebhooksController {
       'Replace the signing secret (given or generated, shown only here); deliveries carry the old ' +
       "secret's signature too until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS)",
   })
+  @ApiZodParams(webhookParamsSchema)
   @ApiBody({ required: false, schema: openApiSchema(rotateSecretSchema) })
-  @ApiErrors(400, 401, 404, 413, 415, 429)
+  @ApiZodResponse(200, rotatedSecretSchema, {
+    description: 'Rotated',
+    example: {
+      id: SUBSCRIPTION_EXAMPLE.id,
+      secret: 'whsec_7Hq2m9Lk0PzXw4Rt6Yb8Nc1Vd3Fg5Sj7',
+      previousSecretExpiresAt: '2026-12-03T05:00:00.000Z',
+    },
+  })
+  @ApiErrors(400, 404)
   rotateSecret(
     @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(webhookParamsSchema, 'params')) params: { id: string },
     @Body(new ZodValidationPipe(rotateSecretSchema)) body: RotateSecret,
-  ) {
+  ): Promise<RotatedSecret> {
     return this.webhooks.rotateSecret(caller.apiKeyId, params.id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a subscription' })
-  @ApiErrors(400, 401, 404, 429)
+  @ApiZodParams(webhookParamsSchema)
+  @ApiZodResponse(204, undefined, { description: 'Removed; no further deliveries' })
+  @ApiErrors(400, 404)
   async remove(
     @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(webhookParamsSchema, 'params')) params: { id: string },

@@ -33,3 +33,24 @@ export const rotateSecretSchema = z
   .optional()
   .transform((body) => body ?? {});
 export type RotateSecret = z.output<typeof rotateSecretSchema>;
+
+export const subscriptionSchema = z.strictObject({
+  id: z.uuid(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)),
+  createdAt: z.iso.datetime(),
+});
+export type SubscriptionView = z.infer<typeof subscriptionSchema>;
+
+export const createdSubscriptionSchema = subscriptionSchema.extend({
+  secret: z.string().meta({ description: 'The signing secret: shown only in this response' }),
+});
+
+export const rotatedSecretSchema = z.strictObject({
+  id: z.uuid(),
+  secret: z.string().meta({ description: 'The new signing secret: shown only in this response' }),
+  previousSecretExpiresAt: z.iso
+    .datetime()
+    .meta({ description: "Until then deliveries also carry the old secret's signature" }),
+});
+export type RotatedSecret = z.infer<typeof rotatedSecretSchema>;

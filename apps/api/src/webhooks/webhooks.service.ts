@@ -5,14 +5,13 @@ import { InjectConfig, type AppConfig } from '@platform/config';
 import { WebhookSubscription } from '@platform/database';
 import { ApiError } from '@platform/http';
 import { checkWebhookUrl, generateWebhookSecret, WebhookTargetError } from '@platform/webhooks';
-import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhook, type RotateSecret } from './webhooks.schemas';
-
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: Date;
-}
+import {
+  MAX_SUBSCRIPTIONS_PER_KEY,
+  type CreateWebhook,
+  type RotatedSecret,
+  type RotateSecret,
+  type SubscriptionView,
+} from './webhooks.schemas';
 
 /** Webhook subscriptions belong to the API key that created them; nobody else sees or deletes them. */
 @Injectable()
@@ -63,11 +62,7 @@ export class WebhooksService {
    * window, so receivers can switch without refusing deliveries. Only the last secret is kept: a
    * second rotation inside the window ends the first one's grace at once.
    */
-  async rotateSecret(
-    apiKeyId: string,
-    id: string,
-    input: RotateSecret,
-  ): Promise<{ id: string; secret: string; previousSecretExpiresAt: Date }> {
+  async rotateSecret(apiKeyId: string, id: string, input: RotateSecret): Promise<RotatedSecret> {
     const secret = input.secret ?? generateWebhookSecret();
     const result = await this.subscriptions
       .createQueryBuilder()
@@ -88,7 +83,7 @@ export class WebhooksService {
       .execute();
     const row = (result.raw as Array<{ previous_secret_expires_at: Date }>)[0];
     if (!row) throw new ApiError(404, 'webhook_not_found', 'No such webhook subscription');
-    return { id, secret, previousSecretExpiresAt: row.previous_secret_expires_at };
+    return { id, secret, previousSecretExpiresAt: new Date(row.previous_secret_expires_at).toISOString() };
   }
 
   async remove(apiKeyId: string, id: string): Promise<void> {
@@ -101,5 +96,10 @@ export class WebhooksService {
 }
 
 function view(row: WebhookSubscription): SubscriptionView {
-  return { id: row.id, url: row.url, events: row.events, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events as SubscriptionView['events'],
+    createdAt: row.createdAt.toISOString(),
+  };
 }

@@ -8,6 +8,7 @@ import {
   type PayloadOf,
   type QueueProcessor,
 } from '@platform/queue';
+import { withSpan } from '@platform/observability';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { deliverWebhook } from '@platform/webhooks';
 
@@ -49,20 +50,29 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
       errorThresholdPercentage: 50,
       resetTimeoutMs: 30_000,
     });
-    const status = await breaker.execute(() =>
-      deliverWebhook(
-        {
-          url: subscription.url,
-          secrets: [
-            subscription.secret,
-            ...(subscription.previous_secret ? [subscription.previous_secret] : []),
-          ],
-          event: payload.event,
-          payload: payload.data,
-          deliveryId: payload.deliveryId,
-          occurredAt: payload.occurredAt,
-        },
-        { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
+    // The delivery's span; the POST inside it is the HTTP client span, which sends `traceparent`.
+    const span = {
+      'webhook.event': payload.event,
+      'webhook.delivery_id': payload.deliveryId,
+      'webhook.attempt': ctx.attempt,
+      'server.address': host,
+    };
+    const status = await withSpan('webhook deliver', span, () =>
+      breaker.execute(() =>
+        deliverWebhook(
+          {
+            url: subscription.url,
+            secrets: [
+              subscription.secret,
+              ...(subscription.previous_secret ? [subscription.previous_secret] : []),
+            ],
+            event: payload.event,
+            payload: payload.data,
+            deliveryId: payload.deliveryId,
+            occurredAt: payload.occurredAt,
+          },
+          { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
+        ),
       ),
     );
     return { status, host, attempt: ctx.attempt };

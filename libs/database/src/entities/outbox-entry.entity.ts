@@ -50,4 +50,8 @@ export class OutboxEntry {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** `{ "x-request-id", traceparent?, tracestate? }` of the request that asked for the job. */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
+  traceContext!: Record<string, string> | null;
 }

@@ -27,6 +27,8 @@ export interface OutboxRow {
   dispatched_at: Date | null;
   /** The job that carries this row's work: the row's own id, or the job it coalesced into. */
   job_id: string | null;
+  /** The request id and W3C trace context of the request that asked for the job (its log lines, its trace). */
+  trace_context: Record<string, string> | null;
   created_at: Date;
 }
 
@@ -106,8 +108,9 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
       delayMs: options.delayMs,
     });
     const rows = await manager.query<OutboxRow[]>(
-      `INSERT INTO outbox (queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO outbox (queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key, request_hash,
+                           trace_context)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -119,6 +122,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
         options.ownerId ?? null,
         options.idempotencyKey ?? null,
         options.requestHash ?? null,
+        job.opts.telemetry?.metadata ?? null,
       ],
     );
     if (rows[0]) return { ...rows[0], created: true };
@@ -279,6 +283,8 @@ function toPreparedJob(producer: JobProducer) {
       payload: row.payload as never,
       jobId: row.id,
       delayMs: row.delay_ms,
+      // What the row stored, not the context of whoever dispatches it (the relay has none).
+      traceMetadata: row.trace_context ? JSON.stringify(row.trace_context) : null,
     });
     job.opts.priority = row.priority;
     return job;

@@ -22,7 +22,11 @@ export function stageOutboxRow<N extends JobName>(
   producer: JobProducer,
   name: N,
   payload: PayloadInput<N>,
-  options: Pick<OutboxJobOptions, 'ownerId' | 'priority' | 'delayMs'> & { request?: number } = {},
+  options: Pick<OutboxJobOptions, 'ownerId' | 'priority' | 'delayMs'> & {
+    request?: number;
+    /** The asking request's captureJobTrace(), taken in its own context (a batch runs in another's). */
+    traceMetadata?: string | null;
+  } = {},
 ): StagedOutboxRow {
   const id = randomUUID();
   const job = producer.prepare({
@@ -31,6 +35,7 @@ export function stageOutboxRow<N extends JobName>(
     jobId: id,
     priority: options.priority,
     delayMs: options.delayMs,
+    traceMetadata: options.traceMetadata,
   });
   return {
     id,
@@ -52,11 +57,11 @@ export function outboxInsertSql(
   requestFilter = 'true',
 ): { sql: string; params: unknown[] } {
   const p = (k: number) => `$${firstParam + k}`;
-  const sql = `INSERT INTO outbox (id, queue, job_name, payload, priority, delay_ms, owner_id)
-    SELECT id, queue, job_name, payload, priority, delay_ms, owner_id
+  const sql = `INSERT INTO outbox (id, queue, job_name, payload, priority, delay_ms, owner_id, trace_context)
+    SELECT id, queue, job_name, payload, priority, delay_ms, owner_id, trace_context
       FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::int[],
-                  ${p(5)}::int[], ${p(6)}::text[], ${p(7)}::int[])
-        AS r(id, queue, job_name, payload, priority, delay_ms, owner_id, request)
+                  ${p(5)}::int[], ${p(6)}::text[], ${p(7)}::int[], ${p(8)}::jsonb[])
+        AS r(id, queue, job_name, payload, priority, delay_ms, owner_id, request, trace_context)
      WHERE ${requestFilter}`;
   const params = [
     rows.map((r) => r.id),
@@ -67,6 +72,7 @@ export function outboxInsertSql(
     rows.map((r) => r.delayMs),
     rows.map((r) => r.ownerId),
     rows.map((r) => r.request),
+    rows.map((r) => r.job.opts.telemetry?.metadata ?? null),
   ];
   return { sql, params };
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FlowJob, JobsOptions } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
+import { captureJobTrace } from '@platform/observability';
 import { contractOf, parsePayload, type JobName, type PayloadInput } from '../contracts/job-contracts';
 import { bullPriority, type PriorityClass } from '../priorities';
 import type { QueueName, QueueSettings } from '../queue-definitions';
@@ -17,6 +18,11 @@ export interface EnqueueOptions {
   /** Idempotency: a job id already in the queue is not added again. No ":" allowed. */
   jobId?: string;
   delayMs?: number;
+  /**
+   * The request id and W3C trace context the job carries (captureJobTrace's JSON). Defaults to the
+   * current request's; the outbox passes what it stored with the row (null: nothing).
+   */
+  traceMetadata?: string | null;
 }
 
 export interface EnqueueRequest<N extends JobName = JobName> extends EnqueueOptions {
@@ -92,8 +98,10 @@ export class JobProducer {
     const settings = this.settings[contract.queue];
     if (request.jobId?.includes(':')) throw new Error('A job id cannot contain ":"');
     const delay = Math.max(request.delayMs ?? 0, contract.coalesce?.delayMs ?? 0);
+    const traceMetadata = request.traceMetadata === undefined ? captureJobTrace() : request.traceMetadata;
     const opts: JobsOptions = {
       ...baseJobOptions(settings),
+      ...(traceMetadata ? { telemetry: { metadata: traceMetadata } } : {}),
       priority: bullPriority(request.priority ?? settings.defaultPriority),
       ...(request.jobId ? { jobId: request.jobId } : {}),
       ...(delay ? { delay } : {}),
@@ -165,6 +173,8 @@ export class JobProducer {
             ...(parentId ? { jobId: `${parentId}-part-${i}` } : {}),
             // A failed part fails the aggregate (its reason names the part).
             failParentOnFailure: true,
+            // The parts run as the request that asked for the aggregate, like their parent.
+            ...(job.opts.telemetry ? { telemetry: job.opts.telemetry } : {}),
           },
         };
       }),

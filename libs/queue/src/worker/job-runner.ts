@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { runWithJobTrace } from '@platform/observability';
 import { contractOf, isJobName, InvalidJobPayloadError, parsePayload } from '../contracts/job-contracts';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { jobDurationHistogram } from '../queue-metrics';
@@ -32,6 +34,7 @@ interface ActiveJob {
  * records the duration histogram, and tracks active jobs so shutdown can hand them back.
  */
 export class JobRunner {
+  private readonly logger = new Logger('JobRunner');
   readonly active = new Map<string, ActiveJob>();
   private readonly histogram = jobDurationHistogram();
   /** Label-bound children, so the hot path does not hash a label object per job. */
@@ -43,8 +46,14 @@ export class JobRunner {
     private readonly handlers: Record<string, JobHandler<never>>,
   ) {}
 
-  /** Three parameters, so BullMQ hands us its own cancellation signal too. */
-  readonly process = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+  /**
+   * Three parameters, so BullMQ hands us its own cancellation signal too. The job runs as the request
+   * that started it: its log lines carry that request's id (from the job's trace metadata).
+   */
+  readonly process = (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> =>
+    runWithJobTrace(job.opts.telemetry?.metadata, () => this.run(job, token, signal));
+
+  private async run(job: Job, token?: string, signal?: AbortSignal): Promise<unknown> {
     const handler = this.handlers[job.name];
     if (!isJobName(job.name) || !handler || contractOf(job.name).queue !== this.queue) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue ${this.queue}`);
@@ -96,9 +105,14 @@ export class JobRunner {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onBullAbort);
       this.active.delete(key);
-      this.durationFor(job.name, status).observe((performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.durationFor(job.name, status).observe(seconds);
+      this.logger.debug(
+        { queue: this.queue, jobId: key, job: job.name, status, ms: Math.round(seconds * 1000) },
+        'job',
+      );
     }
-  };
+  }
 
   private durationFor(name: string, status: string) {
     const key = `${name}\u0000${status}`;

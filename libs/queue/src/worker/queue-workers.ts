@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
+import { bullmqTelemetry, requestIdOfJob } from '@platform/observability';
 import { closeRedis, createRedis, REDIS_SETTINGS, type RedisConnectionSettings } from '@platform/redis';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { bullPrefix } from '../queue-registry';
@@ -75,6 +76,7 @@ export class QueueWorkers
         connection: this.connection,
         prefix: bullPrefix(this.config),
         autorun: false,
+        telemetry: bullmqTelemetry(),
         concurrency: settings.concurrency,
         lockDuration: this.config.queue.stalledIntervalMs,
         stalledInterval: this.config.queue.stalledIntervalMs,
@@ -90,7 +92,11 @@ export class QueueWorkers
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker error'));
       worker.on('failed', (job, err) => {
         if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-          this.logger.warn({ queue, jobId: job.id, name: job.name, err: err.message }, 'job failed for good');
+          const requestId = requestIdOfJob(job.opts.telemetry?.metadata);
+          this.logger.warn(
+            { queue, jobId: job.id, name: job.name, requestId, err: err.message },
+            'job failed for good',
+          );
         }
       });
       this.running.push({ queue, worker, runner });

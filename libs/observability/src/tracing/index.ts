@@ -1,0 +1,4 @@
+export { startTracing, isTracingEnabled, type Tracing, type TracingOptions } from './start-tracing';
+export { captureJobTrace, requestIdOfJob, runWithJobTrace } from './job-trace';
+export { withSpan } from './spans';
+export { bullmqTelemetry } from './bullmq-telemetry';
