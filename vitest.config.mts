@@ -16,6 +16,20 @@ const plugins = [
     },
   }),
 ];
+/**
+ * The integration tests that claim something about Redis keys and scripts (queue, cache, throttle and
+ * the domain flow), run again by the `scale-out` project against a private Redis Cluster.
+ */
+const ON_REDIS_CLUSTER = [
+  'libs/cache/test/tiered-cache.test.ts',
+  'libs/throttling/test/redis-token-bucket.test.ts',
+  'apps/api/test/cache.test.ts',
+  'apps/api/test/throttling.test.ts',
+  'apps/api/test/jobs.test.ts',
+  'apps/worker/test/outbox-relay.test.ts',
+  'apps/worker/test/recommendations-e2e.test.ts',
+];
+
 const resolveAliases = {
   alias: [{ find: /^@platform\/([a-z-]+)$/, replacement: resolve(import.meta.dirname, 'libs/$1/src') }],
 };
@@ -56,6 +70,23 @@ export default defineConfig({
           include: ['test/faults/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
+      {
+        plugins,
+        resolve: resolveAliases,
+        test: {
+          name: 'scale-out',
+          sequence: { groupOrder: 3 },
+          // Sentinel, PgBouncer and Postgres failover tests start their own engines; the re-run
+          // integration tests share the cluster the global setup starts.
+          include: ['test/scale-out/**/*.test.ts', ...ON_REDIS_CLUSTER],
+          globalSetup: ['test/scale-out/redis-cluster.setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // One file at a time: failover timings mean little on two cores shared with another test.
           maxWorkers: 1,
           fileParallelism: false,
         },

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { BucketDecision, BucketLimits } from './bucket-math';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+import type { RedisClient } from '@platform/redis';
 
 type TokenBucketCommand = (
   key: string,
@@ -20,7 +20,7 @@ export class RedisTokenBucket {
   private readonly command: TokenBucketCommand;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyPrefix: string,
   ) {
     const client = redis as unknown as Record<string, TokenBucketCommand | undefined>;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { InjectRedis } from '@platform/redis';
+import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry, type NamedBreaker } from '@platform/resilience';
 import type { BucketDecision, BucketLimits } from './bucket-math';
 import { LocalTokenBucket } from './local-token-bucket';
@@ -33,7 +32,7 @@ export class ThrottleService {
   private readonly fallbacks = fallbackCounter();
 
   constructor(
-    @InjectRedis() redis: Redis,
+    @InjectRedis() redis: RedisClient,
     @InjectConfig() config: AppConfig,
     breakers: CircuitBreakerRegistry,
   ) {
