@@ -83,7 +83,7 @@ export default defineConfig({
           // Sentinel, PgBouncer and Postgres failover tests start their own engines; the re-run
           // integration tests share the cluster the global setup starts.
           include: ['test/scale-out/**/*.test.ts', ...ON_REDIS_CLUSTER],
-          globalSetup: ['test/scale-out/redis-cluster.setup.ts'],
+          globalSetup: ['test/scale-out/engines.setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // One file at a time: failover timings mean little on two cores shared with another test.

@@ -18,3 +18,4 @@ export {
 } from './redis-topology';
 export { PrivateRedisCluster } from './redis-cluster';
 export { PrivateSentinelSet, SENTINEL_MASTER_NAME } from './redis-sentinel';
+export { PrivatePgBouncer } from './pgbouncer';

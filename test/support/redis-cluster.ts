@@ -39,6 +39,7 @@ export async function waitForPing(port: number, timeoutMs = 10_000): Promise<voi
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    client.on('error', () => undefined); // not listening yet: retried below
     try {
       await client.connect();
       await client.ping();

@@ -64,6 +64,7 @@ export class PrivateSentinelSet {
       lazyConnect: true,
       retryStrategy: () => null,
     });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       const reply = (await client.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME)) as

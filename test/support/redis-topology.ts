@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Set by the scale-out project's global setup: the same tests then run on a private Redis Cluster. */
     redisClusterNodes?: string;
+    /** Set by the same setup: the app's DATABASE_URL goes through this private PgBouncer. */
+    pgbouncerPort?: number;
   }
 }
 

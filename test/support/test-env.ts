@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { currentEnv } from '@platform/config';
+import { testPostgresEnv } from './test-database';
 import { testRedisEnv } from './redis-topology';
 
 /** The shared local services; tests never reconfigure or stop these. */
@@ -33,6 +34,7 @@ export function testEnv(
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     ...testRedisEnv(),
+    ...testPostgresEnv(),
     REDIS_KEY_PREFIX: `test:${randomSuffix()}:`,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     API_PROCESSES: '1',
