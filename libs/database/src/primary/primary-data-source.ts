@@ -15,7 +15,8 @@ export async function primaryDataSourceOptions(
   if (config.database.hostUrls.length < 2) return base;
   const locator = new PrimaryLocator(config.database.hostUrls, config.database.acquireTimeoutMs);
   await locator.resolve();
-  return { ...base, url: locator.currentUrl, extra: { ...base.extra, ...primaryPoolOptions(locator) } };
+  const extra = base.extra as Record<string, unknown>;
+  return { ...base, url: locator.currentUrl, extra: { ...extra, ...primaryPoolOptions(locator) } };
 }
 
 /** Where migrations and CREATE DATABASE run: the direct URL when given, else the current primary. */
