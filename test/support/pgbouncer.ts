@@ -34,7 +34,9 @@ export class PrivatePgBouncer {
         `auth_file = ${join(dir, 'userlist.txt')}`,
         'pool_mode = transaction',
         'max_client_conn = 1000',
-        `default_pool_size = ${options.poolSize ?? 20}`,
+        // As many server connections per database as the api and worker pools hold directly (20 + 20):
+        // fewer would make the pooler, not the topology, the bottleneck of the re-run tests.
+        `default_pool_size = ${options.poolSize ?? 40}`,
         `logfile = ${join(dir, 'pgbouncer.log')}`,
         `pidfile = ${join(dir, 'pgbouncer.pid')}`,
         'admin_users = postgres',
