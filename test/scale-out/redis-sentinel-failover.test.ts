@@ -68,8 +68,69 @@ describe('Redis Sentinel failover under load', () => {
     return topology?.status === 'up' ? topology.master : undefined;
   };
 
-  it('follows the promoted replica: reads never fail, accepted writes all land', async () => {
-    expect(await redisMaster()).toBe(`127.0.0.1:${sentinel.masterPort}`);
+  it('follows a manual failover while the old master still answers (READONLY), readiness staying up', async () => {
+    const first = `127.0.0.1:${sentinel.masterPort}`;
+    await waitFor(async () => (await redisMaster()) === first, 'the api on the first master');
+    const readiness: number[] = [];
+    const accepted: string[] = [];
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        const res = await fetch(`${api.baseUrl}/readyz`).catch(() => undefined);
+        readiness.push(res?.status ?? 0);
+        await new Promise((r) => setTimeout(r, 500)); // a Kubernetes-like readiness period
+      }
+    })();
+    const writes = (async () => {
+      for (let i = 0; running; i += 1) {
+        const res = await call('POST', '/v1/events', {
+          userId: `manual-${i}`,
+          type: 'purchase',
+          category: 'maps',
+        });
+        if (res.status === 202) accepted.push(`manual-${i}`);
+        else expect(res.status).toBe(503);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    await sentinel.failover();
+    // Promoted: the old replica is the master now, the old master (still running) its replica.
+    await waitFor(
+      async () => (await redisMaster()) === `127.0.0.1:${sentinel.replicaPort}`,
+      'the api on the promoted replica',
+      30_000,
+    );
+    await sentinel.waitForSentinelsToAgree(sentinel.replicaPort);
+    await new Promise((r) => setTimeout(r, 1_500));
+    running = false;
+    await Promise.all([probe, writes]);
+    const consecutiveFailures = readiness.some(
+      (s, i) => s !== 200 && readiness[i + 1] !== undefined && readiness[i + 1] !== 200,
+    );
+    console.log(
+      `sentinel manual failover: readiness ${readiness.join(',')}; ${accepted.length} writes accepted`,
+    );
+    expect(consecutiveFailures).toBe(false);
+    // Redis replicates asynchronously: a job the old master acknowledged in the instant before it was
+    // demoted can be lost with it (its outbox row is already marked dispatched). Measured, not hidden.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const missing: string[] = [];
+    for (const userId of accepted) if (!(await recommendedOf(userId))?.includes('maps')) missing.push(userId);
+    console.log(
+      `sentinel manual failover: ${accepted.length - missing.length} of ${accepted.length} accepted writes reached ` +
+        `the recommendations; lost in the switch: ${missing.join(', ') || 'none'}`,
+    );
+    expect(missing.length).toBeLessThanOrEqual(2);
+  });
+
+  it('follows the promoted replica when the master is killed: reads never fail, accepted writes all land', async () => {
+    // After the manual failover above, the master is the first replica and the old master replicates it.
+    const masterPort = (await sentinel.currentMasterPort())!;
+    const replicaPort = masterPort === sentinel.masterPort ? sentinel.replicaPort : sentinel.masterPort;
+    await waitFor(async () => (await redisMaster()) === `127.0.0.1:${masterPort}`, 'the api on the master');
+    // The demoted master resynchronises from the new one first: a failover before that loses data.
+    await sentinel.waitForReplicaLink(replicaPort);
     // Readers' users exist before the fault, so every read has something to return.
     const readers = Array.from({ length: 10 }, (_, i) => `reader-${i}`);
     expect(
@@ -106,9 +167,9 @@ describe('Redis Sentinel failover under load', () => {
     })();
 
     await new Promise((r) => setTimeout(r, 1_000));
-    await sentinel.kill(sentinel.masterPort);
+    await sentinel.kill(masterPort);
     const killedAt = Date.now();
-    const newMaster = `127.0.0.1:${sentinel.replicaPort}`;
+    const newMaster = `127.0.0.1:${replicaPort}`;
     await waitFor(
       async () => (await redisMaster()) === newMaster,
       'the api on the promoted replica',
@@ -125,7 +186,7 @@ describe('Redis Sentinel failover under load', () => {
         `(${writes.filter((w) => w.status === 202).length} accepted, ${writes.filter((w) => w.status === 503).length} 503)`,
     );
 
-    expect(await sentinel.currentMasterPort()).toBe(sentinel.replicaPort);
+    expect(await sentinel.currentMasterPort()).toBe(replicaPort);
     expect(reads.filter((s) => s !== 200)).toEqual([]);
     expect(writes.filter((w) => w.status !== 202 && w.status !== 503)).toEqual([]);
     const accepted = writes.filter((w) => w.status === 202);

@@ -107,6 +107,44 @@ export class PrivateSentinelSet {
     }
   }
 
+  /**
+   * A manual failover (`SENTINEL FAILOVER`): the replica is promoted and the old master, still running,
+   * becomes its replica. Clients still on it get READONLY for writes until they reconnect.
+   */
+  async failover(): Promise<void> {
+    const client = new Redis(this.sentinelPorts[0], '127.0.0.1', {
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** The replica on `port` streams from its master (link up, no sync in progress). */
+  async waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const info = await client.info('replication');
+        if (/master_link_status:up/.test(info) && /master_sync_in_progress:0/.test(info)) return;
+      } catch {
+        // not answering yet
+      } finally {
+        client.disconnect();
+      }
+      if (Date.now() > deadline) throw new Error(`replica ${port} never caught up with its master`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** SIGKILL a data server (the master, to cause a failover). */
   async kill(port: number): Promise<void> {
     const proc = this.servers.get(port);
