@@ -40,7 +40,9 @@ export class PrivateSentinelSet {
             `dir ${dir}`,
             `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${masterPort} 2`,
             `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${options.downAfterMs ?? 1_000}`,
-            `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+            // Sentinel will not fail the same master over again within twice this: keep it short so a
+            // second failover in the same test file is not refused.
+            `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 3000`,
             `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
           ].join('\n'),
         );
