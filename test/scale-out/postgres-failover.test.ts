@@ -57,8 +57,10 @@ describe('Postgres primary failover (multi-host DATABASE_URL)', () => {
       primary.stop();
       const stoppedAt = Date.now();
       await new Promise((r) => setTimeout(r, 2_000)); // no primary at all for a while
-      await standby.promote();
+      // Measured from the moment `pg_ctl promote` is issued: it returns only after the promotion, and
+      // the new primary may already be taking writes by then.
       const promotedAt = Date.now();
+      await standby.promote();
       let recoveredAt = 0;
       while (Date.now() - promotedAt < 60_000) {
         const ok = writes.find((w) => w.startedAt >= promotedAt && w.status === 201);
@@ -79,7 +81,7 @@ describe('Postgres primary failover (multi-host DATABASE_URL)', () => {
       const noPrimary = writes.filter((w) => w.startedAt >= stoppedAt && w.startedAt + w.ms < promotedAt);
       const afterCrash = writes.filter((w) => w.startedAt >= stoppedAt);
       console.log(
-        `postgres failover (${mode}): writes resumed ${recoveredAt - promotedAt} ms after promotion ` +
+        `postgres failover (${mode}): writes resumed ${recoveredAt - promotedAt} ms after pg_ctl promote was issued ` +
           `(${recoveredAt - stoppedAt} ms after the crash); RPO: ${lost.length} of ` +
           `${acknowledgedBefore.length} writes acknowledged before the crash missing on the new primary; ` +
           `${noPrimary.length} writes with no primary: ${summarize(noPrimary)}`,
