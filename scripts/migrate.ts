@@ -1,19 +1,34 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, loadDotEnv, type AppConfig } from '@platform/config';
-import { ensureDatabase, postgresOptions, runMigrations, seedDefaultTiers } from '@platform/database';
+import {
+  applyDatabaseSettings,
+  ensureDatabase,
+  migrationTargetUrl,
+  postgresOptions,
+  runMigrations,
+  seedDefaultTiers,
+} from '@platform/database';
 
-/** Creates the database if missing, applies pending migrations, inserts the default tiers. Idempotent. */
+/**
+ * Creates the database if missing, applies pending migrations and the database's own settings,
+ * inserts the default tiers. Idempotent. Runs on MIGRATION_DATABASE_URL when set: a transaction pooler
+ * usually exposes neither the `postgres` maintenance database nor session features.
+ */
 export async function migrateAndSeed(
   config: AppConfig,
   log: (line: string) => void = console.log,
 ): Promise<void> {
-  if (await ensureDatabase(config.database.url))
-    log(`created database ${new URL(config.database.url).pathname.slice(1)}`);
+  const url = await migrationTargetUrl(config);
+  if (await ensureDatabase(url)) log(`created database ${new URL(url).pathname.slice(1)}`);
   const applied = await runMigrations(config);
   log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations: up to date');
+  if (await applyDatabaseSettings(config, url))
+    log(
+      `statement_timeout ${config.database.statementTimeoutMs} ms set on the database (transaction pooler)`,
+    );
   const dataSource = new DataSource({
-    ...postgresOptions(config, config.database.url, 'platform-seed'),
+    ...postgresOptions(config, url, 'platform-seed'),
     poolSize: 1,
   });
   await dataSource.initialize();

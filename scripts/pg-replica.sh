@@ -4,6 +4,7 @@
 #   scripts/pg-replica.sh create [--port 5433] [--data-dir DIR] [--delay-ms N]   make it (idempotent) and start it
 #   scripts/pg-replica.sh start|stop|status|remove [--port 5433] [--data-dir DIR]
 #   scripts/pg-replica.sh set-delay --delay-ms N [--port 5433] [--data-dir DIR]  inject replay lag (reload, no restart)
+#   scripts/pg-replica.sh promote [--port 5433] [--data-dir DIR]   make it a primary (pg_ctl promote), for failover drills
 #
 # Options: --primary-host (127.0.0.1), --primary-port (5432), --pg-version (15), --delay-ms (0).
 # The default data dir is /var/tmp/pg-replica-<port>. No permanent replication slot is created
@@ -141,6 +142,10 @@ create() {
     echo "copying the primary ${primary_host}:${primary_port} into $data_dir (pg_basebackup)"
     as_postgres "$bin/pg_basebackup" -h "$primary_host" -p "$primary_port" -U postgres \
       -D "$data_dir" -R -X stream --checkpoint=fast
+    # A primary configured through postgresql.auto.conf (a private test cluster) hands its own port and
+    # socket directory down with the copy; the standby's postgresql.conf below must decide those.
+    as_postgres sed -i -E '/^(port|listen_addresses|unix_socket_directories)[[:space:]]*=/d' \
+      "$data_dir/postgresql.auto.conf"
     write_config
   fi
   start
@@ -167,9 +172,17 @@ status() {
   fi
 }
 
+promote() {
+  [[ -f "$data_dir/standby.signal" ]] || { echo "no standby in $data_dir" >&2; exit 1; }
+  # Promotion deletes standby.signal; the marker lets `remove` recognise the data dir afterwards.
+  as_postgres touch "$data_dir/promoted-by-pg-replica"
+  as_postgres "$bin/pg_ctl" -D "$data_dir" -w -t 60 promote >/dev/null
+  echo "standby on port $port promoted to primary"
+}
+
 remove() {
   stop
-  if [[ -f "$data_dir/standby.signal" ]]; then
+  if [[ -f "$data_dir/standby.signal" || -f "$data_dir/promoted-by-pg-replica" ]]; then
     rm -rf "$data_dir"
     echo "removed $data_dir"
   elif [[ -e "$data_dir" ]]; then
@@ -188,5 +201,6 @@ case "$command_name" in
   status) status ;;
   remove) remove ;;
   set-delay) set_delay ;;
+  promote) promote ;;
   *) usage ;;
 esac

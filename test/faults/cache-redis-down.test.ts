@@ -130,7 +130,7 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     // And the HTTP path writes to L2 again: a response cached here is a HIT-L2 on the other side.
     const fresh = (await issueApiKey(db.dataSource, 'fresh', 'free')).key;
     expect((await me(fresh)).headers.get('x-cache')).toBe('MISS');
-    const keys = await inspect.keys(`${prefix}cache:v:http:*`);
+    const keys = await inspect.keys(`${prefix}{cache}:v:http:*`);
     expect(keys.length).toBeGreaterThan(0);
 
     // Invalidation reaches the other instance again: its subscription came back with Redis.
@@ -160,7 +160,7 @@ describe('cache with its Redis stopped (private redis-server)', () => {
     // The replay deletes L2 and tells the other instance, without a reconnect to trigger it.
     const resumed = performance.now();
     while (
-      (await inspect.exists(`${prefix}cache:v:paused`)) === 1 ||
+      (await inspect.exists(`${prefix}{cache}:v:paused`)) === 1 ||
       (await other.get('paused')) !== undefined
     ) {
       if (performance.now() - resumed > 10_000) throw new Error('the invalidation was not replayed');

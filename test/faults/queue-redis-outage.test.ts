@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { bullPrefix } from '@platform/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
@@ -29,7 +30,10 @@ describe('jobs accepted while Redis is down', () => {
     env = testEnv({ DATABASE_URL: db.url, REDIS_URL: redis.url, OUTBOX_RELAY_INTERVAL_MS: '200' });
     api = await startInProcess('api', env);
     worker = await spawnApp('worker', env);
-    queue = new Queue('jobs', { connection: { url: redis.url }, prefix: `${env.REDIS_KEY_PREFIX}bull` });
+    queue = new Queue('jobs', {
+      connection: { url: redis.url },
+      prefix: bullPrefix({ redis: { keyPrefix: env.REDIS_KEY_PREFIX! } }),
+    });
     queue.on('error', () => undefined);
   });
   afterAll(async () => {

@@ -5,7 +5,6 @@ import {
   createTestDatabase,
   deleteRedisKeys,
   jsonClient,
-  LOCAL_REDIS,
   spawnApp,
   startInProcess,
   testEnv,
@@ -13,6 +12,7 @@ import {
   type RunningApp,
   type SpawnedApp,
   type TestDatabase,
+  openTestQueue,
 } from '../support';
 
 /** Worker processes killed and stopped mid-job (the built dist: run `npm run build` first). */
@@ -32,14 +32,14 @@ describe('worker crash and drain', () => {
     await api?.close();
     await queue?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
+    await deleteRedisKeys(env?.REDIS_KEY_PREFIX);
   });
 
   async function start(overrides: Record<string, string>) {
     env = testEnv({ DATABASE_URL: db.url, ...overrides });
     api = await startInProcess('api', env);
     client = jsonClient(api.baseUrl, (await issueApiKey(db.dataSource, 'drill', 'internal')).key);
-    queue = new Queue('jobs', { connection: { url: LOCAL_REDIS }, prefix: `${env.REDIS_KEY_PREFIX}bull` });
+    queue = openTestQueue('jobs', env.REDIS_KEY_PREFIX!);
   }
   const startWorker = async () => {
     const w = await spawnApp('worker', env);

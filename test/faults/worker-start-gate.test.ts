@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { bullPrefix } from '@platform/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@platform/config';
 import { dropDatabase, ensureDatabase, runMigrations } from '@platform/database';
@@ -46,7 +47,10 @@ describe('worker start gate', () => {
     expect(await workersState()).toBe('starting');
 
     await redis.resume();
-    queue = new Queue('jobs', { connection: { url: redis.url }, prefix: `${env.REDIS_KEY_PREFIX}bull` });
+    queue = new Queue('jobs', {
+      connection: { url: redis.url },
+      prefix: bullPrefix({ redis: { keyPrefix: env.REDIS_KEY_PREFIX! } }),
+    });
     queue.on('error', () => undefined);
     const job = await queue.add('digest.compute', { text: 'gate' }, { priority: 100 });
     await new Promise((r) => setTimeout(r, 1_500));

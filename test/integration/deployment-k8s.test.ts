@@ -77,6 +77,8 @@ describe('Kubernetes manifests (k8s/base)', () => {
     expect(base.map((d) => d.kind).sort()).toEqual(
       [
         'ConfigMap',
+        'ConfigMap',
+        'Deployment',
         'Deployment',
         'Deployment',
         'HorizontalPodAutoscaler',
@@ -85,10 +87,12 @@ describe('Kubernetes manifests (k8s/base)', () => {
         'NetworkPolicy',
         'NetworkPolicy',
         'NetworkPolicy',
+        'NetworkPolicy',
         'PodDisruptionBudget',
         'PodDisruptionBudget',
         'PrometheusRule',
         'ScaledObject',
+        'Service',
         'Service',
         'Service',
         'ServiceMonitor',
@@ -224,9 +228,21 @@ describe('Kubernetes manifests (k8s/base)', () => {
     expect(find(base, 'PodDisruptionBudget', 'platform-api').spec.maxUnavailable).toBe(1);
   });
 
-  it('run the same image everywhere', () => {
+  it('send the apps through PgBouncer in transaction mode and the migrate Job straight to the primary', () => {
+    const config = loadConfig({ ...configMap.data, ...secretExample.stringData });
+    const service = find(base, 'Service', 'platform-pgbouncer');
+    const pooled = new URL(config.database.url);
+    expect(pooled.hostname).toBe(service.metadata.name);
+    expect(Number(pooled.port)).toBe(service.spec.ports[0].port);
+    expect(config.database.transactionPooler).toBe(true);
+    expect(new URL(config.database.migrationUrl!).hostname).not.toBe(service.metadata.name);
+    const ini = find(base, 'ConfigMap', 'platform-pgbouncer').data['pgbouncer.ini'] as string;
+    expect(ini).toMatch(/^pool_mode = transaction$/m);
+  });
+
+  it('run the same image everywhere (the pooler aside)', () => {
     const images = base
-      .filter((d) => d.spec?.template?.spec?.containers)
+      .filter((d) => d.spec?.template?.spec?.containers && d.metadata.name !== 'platform-pgbouncer')
       .flatMap((d) => d.spec.template.spec.containers.map((c: any) => c.image));
     expect(new Set(images).size).toBe(1);
   });
@@ -283,6 +299,17 @@ describe('Kustomize overlays (k8s/overlays)', () => {
         expect(resources.limits.memory, `${profile} ${name}`).toBeDefined();
       }
     }
+  });
+
+  it('use Sentinel in the large profile and Redis Cluster in xl', () => {
+    const topology = (profile: string) => {
+      const { docs } = rendered.find((r) => r.profile === profile)!;
+      const data = find(docs, 'ConfigMap', 'platform-config').data;
+      return loadConfig({ ...data, ...secretExample.stringData }).redis.topology;
+    };
+    expect(topology('small').kind).toBe('standalone');
+    expect(topology('large')).toMatchObject({ kind: 'sentinel', masterName: 'platform' });
+    expect(topology('xl')).toMatchObject({ kind: 'cluster' });
   });
 
   it.runIf(hasBinary('kubectl'))('render exactly as `kubectl kustomize` does', () => {

@@ -8,6 +8,16 @@ export { PrivatePostgres } from './postgres-server';
 export { PgStandby } from './pg-standby';
 export { startApiWithControllers } from './api-with-controllers';
 export { ReplicaTestController, REPLICA_TEST_IMPORTS } from './replica-test.controller';
-export { waitFor, jsonClient, deleteRedisKeys, type JsonResponse, type JobBody } from './queue-helpers';
+export { waitFor, jsonClient, type JsonResponse, type JobBody } from './queue-helpers';
 export { checkContractOf, exemptFromContract } from './contract/exemptions';
 export { OpenApiContract, OPENAPI_DOCUMENT_PATH } from './contract/openapi-contract';
+export {
+  testRedisEnv,
+  testClusterNodes,
+  openTestRedis,
+  openTestQueue,
+  deleteRedisKeys,
+} from './redis-topology';
+export { PrivateRedisCluster } from './redis-cluster';
+export { PrivateSentinelSet, SENTINEL_MASTER_NAME } from './redis-sentinel';
+export { PrivatePgBouncer } from './pgbouncer';

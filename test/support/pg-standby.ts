@@ -18,10 +18,17 @@ export class PgStandby {
     readonly dataDir: string,
   ) {}
 
-  static async create(options: { delayMs?: number } = {}): Promise<PgStandby> {
+  /** A standby of the shared primary, or of a private one (`primaryPort`). */
+  static async create(options: { delayMs?: number; primaryPort?: number } = {}): Promise<PgStandby> {
     const standby = new PgStandby(await freePort(), `/tmp/pg-standby-${randomSuffix()}`);
-    await standby.script('create', '--delay-ms', String(options.delayMs ?? 0));
+    const primary = options.primaryPort ? ['--primary-port', String(options.primaryPort)] : [];
+    await standby.script('create', '--delay-ms', String(options.delayMs ?? 0), ...primary);
     return standby;
+  }
+
+  /** `pg_ctl promote`: the standby becomes a primary (a failover drill). */
+  promote(): Promise<void> {
+    return this.script('promote');
   }
 
   url(database: string): string {

@@ -30,6 +30,7 @@ export class PrivatePostgres {
         "listen_addresses = '127.0.0.1'",
         `unix_socket_directories = '${dir}'`,
         'fsync = off',
+        '', // a trailing newline: pg_basebackup -R appends to this file
       ].join('\n'),
     );
     chownSync(join(dir, 'postgresql.auto.conf'), uid, gid);

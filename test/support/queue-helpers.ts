@@ -39,21 +39,3 @@ export function jsonClient(baseUrl: string, key: string) {
       fetch(`${baseUrl}${path}`, { headers: { 'x-api-key': key } }),
   };
 }
-
-/** Deletes every key under a test's prefix (queue tests leave thousands of job hashes otherwise). */
-export async function deleteRedisKeys(url: string, prefix: string | undefined): Promise<void> {
-  if (!prefix || !prefix.startsWith('test:')) return; // never anything but a test's own prefix
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}

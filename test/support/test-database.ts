@@ -1,6 +1,8 @@
+import { inject } from 'vitest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@platform/config';
 import {
+  applyDatabaseSettings,
   dropDatabase,
   ensureDatabase,
   postgresOptions,
@@ -10,27 +12,45 @@ import {
 import { LOCAL_POSTGRES, randomSuffix } from './test-env';
 
 export interface TestDatabase {
+  /** What the app gets as DATABASE_URL: direct, or through PgBouncer under the scale-out project. */
   url: string;
+  /** The database on the server itself (migrations, fixtures, assertions). */
+  directUrl: string;
   /** A small pool on the test database for assertions and fixtures. */
   dataSource: DataSource;
   drop(): Promise<void>;
 }
 
+/** The private PgBouncer's port when this run goes through one (scale-out project), else undefined. */
+function pgbouncerPort(): number | undefined {
+  return inject('pgbouncerPort') || undefined;
+}
+
+/** What testEnv adds for Postgres: the transaction-pooler switch when the app goes through PgBouncer. */
+export function testPostgresEnv(): Record<string, string> {
+  return pgbouncerPort() ? { DATABASE_TRANSACTION_POOLER: 'true' } : {};
+}
+
 /** A fresh database with a random name, migrated and seeded; dropped by `drop()`. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const url = `${LOCAL_POSTGRES}/test_${randomSuffix()}`;
-  const config = loadConfig({ DATABASE_URL: url, DB_POOL_SIZE: '4' });
-  await ensureDatabase(url);
+  const name = `test_${randomSuffix()}`;
+  const directUrl = `${LOCAL_POSTGRES}/${name}`;
+  const bouncer = pgbouncerPort();
+  const config = loadConfig({ DATABASE_URL: directUrl, DB_POOL_SIZE: '4', ...testPostgresEnv() });
+  await ensureDatabase(directUrl);
   await runMigrations(config);
-  const dataSource = new DataSource(postgresOptions(config, url, 'platform-test'));
+  // As migrate does: through the pooler the statement timeout is the database's own setting.
+  await applyDatabaseSettings(config, directUrl);
+  const dataSource = new DataSource(postgresOptions(config, directUrl, 'platform-test'));
   await dataSource.initialize();
   await seedDefaultTiers(dataSource);
   return {
-    url,
+    url: bouncer ? `postgres://postgres@127.0.0.1:${bouncer}/${name}` : directUrl,
+    directUrl,
     dataSource,
     drop: async () => {
       await dataSource.destroy();
-      await dropDatabase(url);
+      await dropDatabase(directUrl);
     },
   };
 }

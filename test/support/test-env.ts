@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { currentEnv } from '@platform/config';
+import { testPostgresEnv } from './test-database';
+import { testRedisEnv } from './redis-topology';
 
 /** The shared local services; tests never reconfigure or stop these. */
 export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
-export const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export function randomSuffix(): string {
@@ -14,6 +15,8 @@ export function randomSuffix(): string {
  * A baseline environment for a test instance: the caller's environment minus anything a developer
  * may have exported for the platform, plus isolated names (database, Redis key prefix).
  */
+export { LOCAL_REDIS } from './redis-topology';
+
 export function testEnv(
   overrides: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
@@ -30,7 +33,8 @@ export function testEnv(
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
-    REDIS_URL: LOCAL_REDIS,
+    ...testRedisEnv(),
+    ...testPostgresEnv(),
     REDIS_KEY_PREFIX: `test:${randomSuffix()}:`,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     API_PROCESSES: '1',

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   deleteRedisKeys,
-  LOCAL_REDIS,
   startInProcess,
   testEnv,
   type RunningApp,
@@ -33,7 +32,7 @@ describe('admin CLI', () => {
   });
   afterAll(async () => {
     await api?.close();
-    await deleteRedisKeys(LOCAL_REDIS, env.REDIS_KEY_PREFIX);
+    await deleteRedisKeys(env.REDIS_KEY_PREFIX);
     await db?.drop();
   });
 

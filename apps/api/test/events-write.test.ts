@@ -28,7 +28,7 @@ describe('POST /v1/events writes (real API, Postgres, Redis)', () => {
   afterAll(async () => {
     await api?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
+    await deleteRedisKeys(env?.REDIS_KEY_PREFIX);
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}, app = api, apiKey = key) =>

@@ -3,7 +3,6 @@ import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
   deleteRedisKeys,
-  LOCAL_REDIS,
   jsonClient,
   type JobBody,
   TEST_ADMIN_TOKEN,
@@ -34,7 +33,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id (real API + worker, Postgres, Redis
     await worker?.close();
     await api?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
+    await deleteRedisKeys(env?.REDIS_KEY_PREFIX);
   });
 
   const finished = (client: typeof free, id: string) =>

@@ -3,7 +3,6 @@ import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
   deleteRedisKeys,
-  LOCAL_REDIS,
   startInProcess,
   testEnv,
   type RunningApp,
@@ -24,7 +23,7 @@ describe('idempotency key retention (real worker, Postgres)', () => {
   afterAll(async () => {
     await worker?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, env?.REDIS_KEY_PREFIX);
+    await deleteRedisKeys(env?.REDIS_KEY_PREFIX);
   });
 
   it('deletes keys older than a day and keeps the rest', async () => {

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   deleteRedisKeys,
-  LOCAL_REDIS,
   startInProcess,
   testEnv,
   waitFor,
   type RunningApp,
   type TestDatabase,
+  openTestQueue,
 } from '../../../test/support';
 
 /** The relay enqueues rows their eager dispatch never did (here: rows written straight into the table). */
@@ -23,13 +23,13 @@ describe('outbox relay (real worker, Postgres, Redis)', () => {
     const env = testEnv({ DATABASE_URL: db.url, OUTBOX_RELAY_INTERVAL_MS: '100', OUTBOX_RELAY_BATCH: '2' });
     prefix = env.REDIS_KEY_PREFIX!;
     worker = await startInProcess('worker', env);
-    queue = new Queue('jobs', { connection: { url: LOCAL_REDIS }, prefix: `${prefix}bull` });
+    queue = openTestQueue('jobs', prefix);
   });
   afterAll(async () => {
     await worker?.close();
     await queue?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, prefix);
+    await deleteRedisKeys(prefix);
   });
 
   it('enqueues pending rows in batches with jobId = outbox id, and sets aside a payload its contract refuses', async () => {

@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
-import { JobProducer } from '@platform/queue';
+import { bullPrefix, JobProducer } from '@platform/queue';
 import {
   createTestDatabase,
   deleteRedisKeys,
   jsonClient,
   type JobBody,
-  LOCAL_REDIS,
+  openTestRedis,
   spawnApp,
   startInProcess,
   testEnv,
@@ -17,6 +16,7 @@ import {
   type RunningApp,
   type SpawnedApp,
   type TestDatabase,
+  openTestQueue,
 } from '../../../test/support';
 
 /**
@@ -38,7 +38,7 @@ describe('queue behaviour (real worker process)', () => {
     await api?.close();
     await probe?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, prefix);
+    await deleteRedisKeys(prefix);
     worker = api = probe = prefix = undefined;
   });
 
@@ -46,7 +46,7 @@ describe('queue behaviour (real worker process)', () => {
     prefix = env.REDIS_KEY_PREFIX;
     api = await startInProcess('api', env);
     if (startWorker) worker = await spawnApp('worker', env);
-    probe = new Queue('jobs', { connection: { url: LOCAL_REDIS }, prefix: `${env.REDIS_KEY_PREFIX}bull` });
+    probe = openTestQueue('jobs', env.REDIS_KEY_PREFIX!);
     return { api, probe };
   }
 
@@ -91,9 +91,14 @@ describe('queue behaviour (real worker process)', () => {
       120_000,
       250,
     );
-    const client = new Redis(LOCAL_REDIS);
+    const client = openTestRedis();
     const scores = new Map<string, number>();
-    const flat = await client.zrange(`${env.REDIS_KEY_PREFIX}bull:jobs:completed`, 0, -1, 'WITHSCORES');
+    const flat = await client.zrange(
+      `${bullPrefix({ redis: { keyPrefix: env.REDIS_KEY_PREFIX! } })}:jobs:completed`,
+      0,
+      -1,
+      'WITHSCORES',
+    );
     client.disconnect();
     for (let i = 0; i < flat.length; i += 2) scores.set(flat[i], Number(flat[i + 1]));
     const lastCritical = Math.max(...criticals.map((c) => scores.get(c.id)!));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@platform/redis';
 
 export interface InvalidationMessage {
   keys: string[];
@@ -40,8 +40,8 @@ export class InvalidationBus {
   };
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     keyPrefix: string,
     private readonly handlers: InvalidationHandlers,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@platform/redis';
 import { decodeValue, encodeValue } from './value-codec';
 
 /**
@@ -14,8 +14,8 @@ return keys
 `;
 
 /**
- * The shared layer: values under `<prefix>cache:v:<key>`, compressed when over the threshold; a set
- * per tag under `<prefix>cache:t:<tag>` listing its keys, kept alive as long as its longest entry.
+ * The shared layer: values under `<prefix>{cache}:v:<key>`, compressed when over the threshold; a set
+ * per tag under `<prefix>{cache}:t:<tag>` listing its keys, kept alive as long as its longest entry.
  * Every call may fail (Redis down); TieredCache runs these through the L2 breaker.
  */
 export class L2RedisStore {
@@ -23,12 +23,14 @@ export class L2RedisStore {
   private readonly tagPrefix: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly compressOverBytes: number,
   ) {
-    this.valuePrefix = `${keyPrefix}cache:v:`;
-    this.tagPrefix = `${keyPrefix}cache:t:`;
+    // One hash tag for values and tag sets: the MULTI in set(), the tag script and multi-key DEL touch
+    // both, and a Redis Cluster refuses (CROSSSLOT) commands whose keys hash to different slots.
+    this.valuePrefix = `${keyPrefix}{cache}:v:`;
+    this.tagPrefix = `${keyPrefix}{cache}:t:`;
   }
 
   /** The value, its JSON length and how long it has left in Redis (an L1 copy must not outlive it). */

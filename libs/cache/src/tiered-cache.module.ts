@@ -9,11 +9,10 @@ import {
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { createCache } from 'cache-manager';
-import type { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { REDIS_COMMANDS, REDIS_SUBSCRIBER } from '@platform/redis';
+import { REDIS_COMMANDS, REDIS_SUBSCRIBER, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
 import { TieredCache } from './tiered-cache';
@@ -25,7 +24,12 @@ export const CACHE_L2_BREAKER = 'cache-l2';
 const tieredCacheProvider: Provider = {
   provide: TieredCache,
   inject: [APP_CONFIG, REDIS_COMMANDS, REDIS_SUBSCRIBER, CircuitBreakerRegistry],
-  useFactory: (config: AppConfig, redis: Redis, subscriber: Redis, breakers: CircuitBreakerRegistry) =>
+  useFactory: (
+    config: AppConfig,
+    redis: RedisClient,
+    subscriber: RedisClient,
+    breakers: CircuitBreakerRegistry,
+  ) =>
     new TieredCache(
       { keyPrefix: config.redis.keyPrefix, ...config.cache },
       redis,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { NamedBreaker } from '@platform/resilience';
+import type { RedisClient } from '@platform/redis';
 import {
   cacheInvalidationsCounter,
   cacheLoadHistogram,
@@ -67,8 +67,8 @@ export class TieredCache {
 
   constructor(
     private readonly settings: TieredCacheSettings,
-    private readonly redis: Redis,
-    subscriber: Redis,
+    private readonly redis: RedisClient,
+    subscriber: RedisClient,
     private readonly breaker: NamedBreaker,
   ) {
     this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });

@@ -1,15 +1,14 @@
 import type { HealthIndicatorService } from '@nestjs/terminus';
-import type { Redis } from 'ioredis';
 import { TieredCache, CACHE_L2_BREAKER } from '@platform/cache';
 import { loadConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { closeRedis, createRedis, waitUntilReady } from '@platform/redis';
+import { closeRedis, createRedis, waitUntilReady, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
 
 export interface TestCache {
   cache: TieredCache;
-  redis: Redis;
+  redis: RedisClient;
   config: AppConfig;
   close(): Promise<void>;
 }
@@ -22,6 +21,7 @@ export async function openTestCache(env: Record<string, string | undefined>): Pr
   const config = loadConfig(testEnv(env));
   const settings = {
     url: config.redis.url,
+    topology: config.redis.topology,
     commandTimeoutMs: config.redis.commandTimeoutMs,
     connectionName: 'cache-test',
   };
@@ -60,7 +60,7 @@ export async function openTestCache(env: Record<string, string | undefined>): Pr
   };
 }
 
-async function subscribers(redis: Redis, channel: string): Promise<number> {
+async function subscribers(redis: RedisClient, channel: string): Promise<number> {
   const reply = (await redis.pubsub('NUMSUB', channel).catch(() => [channel, -1])) as [string, number];
   return Number(reply[1]);
 }

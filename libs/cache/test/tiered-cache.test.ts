@@ -33,7 +33,7 @@ describe('TieredCache against real Redis', () => {
     await sleep(250);
     expect(await a.cache.get(key)).toBeUndefined();
     expect(await b.cache.get(key)).toBeUndefined();
-    expect(await a.redis.exists(`${prefix}cache:v:${key}`)).toBe(0);
+    expect(await a.redis.exists(`${prefix}{cache}:v:${key}`)).toBe(0);
   });
 
   it('getMany reads L1, then the rest from L2 in one round trip, refilling L1', async () => {
@@ -165,7 +165,7 @@ describe('TieredCache against real Redis', () => {
     expect(
       results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'database down'),
     ).toBe(true);
-    expect(await a.redis.exists(`${prefix}cache:v:${key}`)).toBe(0);
+    expect(await a.redis.exists(`${prefix}{cache}:v:${key}`)).toBe(0);
     expect(await a.cache.wrap(key, async () => 'recovered')).toBe('recovered');
     expect(loads).toBe(1);
   });
@@ -242,7 +242,7 @@ describe('TieredCache against real Redis', () => {
       expect(await b.cache.get(key)).toBeUndefined();
     }
     expect(await b.cache.lookup(untagged)).toEqual({ value: 'stays', source: 'l1' });
-    expect(await a.redis.exists(`${prefix}cache:t:${tag}`)).toBe(0);
+    expect(await a.redis.exists(`${prefix}{cache}:t:${tag}`)).toBe(0);
   });
 
   it('tags that depend on the loaded value are indexed on an L2 refill too', async () => {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options';
 import { envSchema, type RawEnv } from './env.schema';
+import { parseHostList, type HostPort } from './host-list';
+import { parsePostgresUrl } from './postgres-url';
 import { queueOverridesSchema, type QueueOverrides } from './queue-overrides';
 import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
+import type { RedisTopology } from './redis-topology';
 import { toTracingSettings, type TracingSettings } from './tracing-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
@@ -23,7 +26,14 @@ export interface AppConfig {
   };
   admin: { token?: string; user?: string; password?: string };
   database: {
+    /** The (first) primary host's URL: always a plain one-host URL. */
     url: string;
+    /** One URL per host listed in DATABASE_URL; more than one means "write to whichever is primary". */
+    hostUrls: string[];
+    /** Where migrations and CREATE DATABASE run (MIGRATION_DATABASE_URL, else the primary). */
+    migrationUrl?: string;
+    /** DATABASE_URL goes through a transaction pooler: no startup parameters, no session state. */
+    transactionPooler: boolean;
     replicaUrls: string[];
     poolSize: number;
     acquireTimeoutMs: number;
@@ -35,7 +45,13 @@ export interface AppConfig {
     maxReplicaLagBytes: number;
     readYourWritesTtlMs: number;
   };
-  redis: { url: string; keyPrefix: string; connections: number; commandTimeoutMs: number };
+  redis: {
+    url: string;
+    topology: RedisTopology;
+    keyPrefix: string;
+    connections: number;
+    commandTimeoutMs: number;
+  };
   throttle: {
     expectedInstances: number;
     anonymous: { perMinute: number; burst: number };
@@ -100,6 +116,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (breakers instanceof Error) issues.push(`CIRCUIT_BREAKERS: ${breakers.message}`);
   const queueOverrides = parseQueueOverrides(raw('QUEUE_OVERRIDES', '{}'));
   if (queueOverrides instanceof Error) issues.push(`QUEUE_OVERRIDES: ${queueOverrides.message}`);
+  if (cleaned.REDIS_SENTINELS && cleaned.REDIS_CLUSTER_NODES) {
+    issues.push('REDIS_SENTINELS / REDIS_CLUSTER_NODES: set one or the other');
+  }
+  if (cleaned.REDIS_SENTINELS && !cleaned.REDIS_SENTINEL_NAME) {
+    issues.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
+  }
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
@@ -115,6 +137,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const e = parsed.data;
 
   const preset = SCALE_PRESETS[e.SCALE_PROFILE];
+  // Both were validated by the schema; parsing again only returns the structured form.
+  const primary = parsePostgresUrl(e.DATABASE_URL) as Exclude<ReturnType<typeof parsePostgresUrl>, string>;
+  const hostUrls = primary.hosts.map((host) => primary.urlFor(host));
   const isProduction = e.NODE_ENV === 'production';
   return {
     nodeEnv: e.NODE_ENV,
@@ -134,7 +159,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     admin: { token: e.ADMIN_TOKEN, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     database: {
-      url: e.DATABASE_URL,
+      url: hostUrls[0],
+      hostUrls,
+      migrationUrl: e.MIGRATION_DATABASE_URL,
+      transactionPooler: e.DATABASE_TRANSACTION_POOLER,
       replicaUrls: e.DATABASE_REPLICA_URLS,
       poolSize: e.DB_POOL_SIZE ?? preset.dbPoolSize,
       acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
@@ -148,6 +176,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     redis: {
       url: e.REDIS_URL,
+      topology: redisTopology(e),
       keyPrefix: e.REDIS_KEY_PREFIX,
       connections: e.REDIS_CONNECTIONS ?? preset.redisConnections,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -199,6 +228,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     tracing: toTracingSettings(e),
   };
+}
+
+function redisTopology(e: RawEnv): RedisTopology {
+  const hosts = (list: string) => parseHostList(list) as HostPort[];
+  if (e.REDIS_CLUSTER_NODES)
+    return { kind: 'cluster', nodes: hosts(e.REDIS_CLUSTER_NODES), url: e.REDIS_URL };
+  if (e.REDIS_SENTINELS)
+    return {
+      kind: 'sentinel',
+      sentinels: hosts(e.REDIS_SENTINELS),
+      masterName: e.REDIS_SENTINEL_NAME!,
+      url: e.REDIS_URL,
+    };
+  return { kind: 'standalone', url: e.REDIS_URL };
 }
 
 function parseBreakers(raw: string): BreakerOverrides | Error {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseHostList } from './host-list';
+import { parsePostgresUrl } from './postgres-url';
 import { SCALE_PROFILES } from './scale-presets';
 import { tracingEnvShape } from './tracing-settings';
 
@@ -33,6 +35,15 @@ const urlList = (protocols: string[]) =>
         .filter(Boolean),
     )
     .pipe(z.array(url(protocols)));
+/** One or several hosts (libpq style); app-config splits it into one URL per host. */
+const postgresUrl = z.string().superRefine((v, ctx) => {
+  const parsed = parsePostgresUrl(v);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+const hostList = z.string().superRefine((v, ctx) => {
+  const parsed = parseHostList(v);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
 const secret = z.string().min(16, 'must be at least 16 characters').optional();
 
 export const envSchema = z.object({
@@ -56,7 +67,14 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: secret,
 
   // Postgres
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/platform'),
+  // Several hosts (`postgres://u@h1:5432,h2:5432/db`): writes go to the one not in recovery.
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/platform'),
+  // A direct (not pooled) URL for migrations and the database creation step, when DATABASE_URL goes
+  // through a transaction pooler that offers no session features or no maintenance database.
+  MIGRATION_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  // DATABASE_URL points at a transaction pooler (PgBouncer pool_mode=transaction): no startup
+  // parameters, no session state on pooled connections.
+  DATABASE_TRANSACTION_POOLER: bool.default(false),
   DATABASE_REPLICA_URLS: urlList(['postgres:', 'postgresql:']).default([]),
   DB_POOL_SIZE: optionalInt(1),
   DB_ACQUIRE_TIMEOUT_MS: int(1).default(2_000),
@@ -70,6 +88,13 @@ export const envSchema = z.object({
 
   // Redis
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  // Sentinel or Cluster take precedence over REDIS_URL (whose credentials and TLS still apply).
+  REDIS_SENTINELS: hostList.optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
+  REDIS_CLUSTER_NODES: hostList.optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')

@@ -11,4 +11,7 @@ export {
 export { parseTrustProxy, type TrustProxy } from './trust-proxy';
 export { breakerOptionsSchema, type BreakerOptions, type BreakerOverrides } from './breaker-options';
 export { queueOverrideSchema, type QueueOverride, type QueueOverrides } from './queue-overrides';
+export { parseHostList, parseHostPort, type HostPort } from './host-list';
+export { parsePostgresUrl, type PostgresTarget } from './postgres-url';
+export type { RedisTopology } from './redis-topology';
 export { loadTracingSettings, type TracingSettings } from './tracing-settings';

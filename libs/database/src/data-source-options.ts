@@ -8,7 +8,9 @@ export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 /**
  * Connection settings for one Postgres host. The pool is fixed-size; acquiring a connection waits at
  * most `acquireTimeoutMs` (pg-pool fails the waiter after that, so an exhausted pool answers fast
- * instead of hanging), and every connection carries the statement timeout.
+ * instead of hanging), and every connection carries the statement timeout: as a startup parameter on
+ * a direct connection, or, through a transaction pooler (which refuses startup parameters), as the
+ * database's own setting that migrate applies (see applyDatabaseSettings).
  */
 export function postgresOptions(
   config: AppConfig,
@@ -16,6 +18,7 @@ export function postgresOptions(
   applicationName = 'platform',
 ): PostgresOptions {
   const db = config.database;
+  const pooled = db.transactionPooler && db.hostUrls.includes(url);
   return {
     type: 'postgres',
     url,
@@ -31,7 +34,7 @@ export function postgresOptions(
     logger: new QueryLogger(),
     extra: {
       idleTimeoutMillis: db.idleTimeoutMs,
-      statement_timeout: db.statementTimeoutMs,
+      ...(pooled ? {} : { statement_timeout: db.statementTimeoutMs }),
     },
   };
 }

@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '@platform/config';
 import { postgresOptions } from './data-source-options';
+import { migrationTargetUrl } from './primary/primary-data-source';
+import { assertPostgresVersion } from './server-version';
 
 /** The database name of a URL, refused unless it is a plain identifier (it is interpolated below). */
 function databaseName(url: string): string {
@@ -41,17 +43,41 @@ export function dropDatabase(url: string): Promise<void> {
   });
 }
 
-/** Applies pending migrations (each in its own transaction); returns the names applied. */
+/**
+ * Applies pending migrations (each in its own transaction) on the direct URL (MIGRATION_DATABASE_URL,
+ * else the primary); returns the names applied.
+ */
 export async function runMigrations(config: AppConfig): Promise<string[]> {
   const dataSource = new DataSource({
-    ...postgresOptions(config, config.database.url, 'platform-migrate'),
+    ...postgresOptions(config, await migrationTargetUrl(config), 'platform-migrate'),
     poolSize: 2,
   });
   await dataSource.initialize();
   try {
+    await assertPostgresVersion(dataSource);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/**
+ * Settings carried by the database itself rather than by each connection. Through a transaction pooler
+ * (PgBouncer pool_mode=transaction refuses startup parameters) this is how the statement timeout still
+ * applies: every server connection the pooler opens afterwards starts with it. Without a pooler the
+ * connections set it themselves and the database is left alone.
+ */
+export async function applyDatabaseSettings(config: AppConfig, url: string): Promise<boolean> {
+  if (!config.database.transactionPooler) return false;
+  const name = databaseName(url);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const ms = config.database.statementTimeoutMs;
+    await client.query(`ALTER DATABASE "${name}" SET statement_timeout = '${ms}ms'`);
+    return true;
+  } finally {
+    await client.end();
   }
 }

@@ -2,7 +2,7 @@ import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
-import { postgresOptions } from './data-source-options';
+import { primaryDataSourceOptions } from './primary/primary-data-source';
 import { ReplicaRouter } from './replicas/replica-router';
 import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
@@ -15,7 +15,10 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...postgresOptions(config), manualInitialization: true }),
+      useFactory: async (config: AppConfig) => ({
+        ...(await primaryDataSourceOptions(config)),
+        manualInitialization: true,
+      }),
       dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
     }),
   ],

@@ -36,7 +36,11 @@ export class HealthController {
   @Get('health/detailed')
   @UseGuards(AdminTokenGuard)
   detailed(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.run(reply, [...this.readinessChecks(), ...this.details.all()]);
+    return this.run(reply, [
+      ...this.readinessChecks(),
+      () => this.redis.topology('redisTopology'),
+      ...this.details.all(),
+    ]);
   }
 
   private readinessChecks(): HealthIndicatorFunction[] {

@@ -27,7 +27,9 @@ export function dependencyError(error: unknown): ApiError | undefined {
     ) ||
     sqlState === 'ECONNREFUSED' ||
     sqlState === '57P01' ||
-    sqlState === '57P03';
+    sqlState === '57P03' ||
+    // A write reached a server in recovery: a standby, or a primary demoted during a failover.
+    sqlState === '25006';
   if (unavailable) {
     return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry shortly', {
       retryAfterSeconds: 2,

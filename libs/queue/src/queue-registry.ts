@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { FlowProducer, Queue, type JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { bullmqTelemetry } from '@platform/observability';
@@ -11,6 +10,7 @@ import {
   REDIS_SETTINGS,
   waitUntilReady,
   type RedisConnectionSettings,
+  type RedisClient,
 } from '@platform/redis';
 import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
 import { addQueueCountsSource } from './queue-metrics';
@@ -31,9 +31,13 @@ export function waitingDepth(counts: Record<string, number>): number {
   return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
 }
 
-/** BullMQ key prefix: the platform's Redis prefix, so test runs and deployments never share queues. */
-export function bullPrefix(config: AppConfig): string {
-  return `${config.redis.keyPrefix}bull`;
+/**
+ * BullMQ key prefix: the platform's Redis prefix, so test runs and deployments never share queues. The
+ * hash tag puts every queue key in one Redis Cluster slot: BullMQ's scripts touch several keys of a
+ * queue at once, and flows touch keys of several queues.
+ */
+export function bullPrefix(config: { redis: Pick<AppConfig['redis'], 'keyPrefix'> }): string {
+  return `${config.redis.keyPrefix}{bull}`;
 }
 
 /**
@@ -42,7 +46,7 @@ export function bullPrefix(config: AppConfig): string {
  */
 @Injectable()
 export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   private readonly queues = new Map<QueueName, Queue>();
   readonly flows: FlowProducer;
   private readonly logger = new Logger('Queues');

@@ -6,7 +6,6 @@ import { JobProducer } from '@platform/queue';
 import {
   createTestDatabase,
   deleteRedisKeys,
-  LOCAL_REDIS,
   startInProcess,
   testEnv,
   type RunningApp,
@@ -47,7 +46,7 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
     await browser?.close();
     await api?.close();
     await db?.drop();
-    await deleteRedisKeys(LOCAL_REDIS, api?.config.redis.keyPrefix);
+    await deleteRedisKeys(api?.config.redis.keyPrefix);
   });
 
   it('refuses the UI and its API without credentials or with wrong ones (401)', async () => {

@@ -11,6 +11,15 @@ export {
   redisOptionsFor,
   waitUntilReady,
   closeRedis,
+  reconnectOnReadOnly,
+  type RedisClient,
   type RedisRole,
   type RedisConnectionSettings,
 } from './redis-connections';
+export {
+  describeRedis,
+  serverVersion,
+  compareVersions,
+  MINIMUM_REDIS_VERSION,
+  type RedisTopologyStatus,
+} from './redis-topology';

@@ -1,7 +1,13 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
-import { closeRedis, createRedis, waitUntilReady, type RedisConnectionSettings } from './redis-connections';
+import {
+  closeRedis,
+  createRedis,
+  waitUntilReady,
+  type RedisClient,
+  type RedisConnectionSettings,
+} from './redis-connections';
+import { compareVersions, MINIMUM_REDIS_VERSION, serverVersion } from './redis-topology';
 
 /** The shared command connection: throttle, cache L2, LSN marks, health ping all use this one. */
 export const REDIS_COMMANDS = Symbol('REDIS_COMMANDS');
@@ -18,6 +24,7 @@ const settingsProvider: Provider = {
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig): RedisConnectionSettings => ({
     url: config.redis.url,
+    topology: config.redis.topology,
     commandTimeoutMs: config.redis.commandTimeoutMs,
     connectionName: `platform-${process.pid}`,
   }),
@@ -31,6 +38,7 @@ const commandsProvider: Provider = {
     client.on('error', () => undefined); // status is reported by /readyz and the breakers
     const ready = await waitUntilReady(client, 2_000);
     if (!ready) new Logger('Redis').warn('Redis not reachable at boot; continuing, readiness reports it');
+    else await refuseOldRedis(client);
     return client;
   },
 };
@@ -45,6 +53,15 @@ const subscriberProvider: Provider = {
   },
 };
 
+/** Boot stops on a server too old for the commands the platform sends (better than 500s later). */
+async function refuseOldRedis(client: RedisClient): Promise<void> {
+  const version = await serverVersion(client).catch(() => undefined);
+  if (version !== undefined && compareVersions(version, MINIMUM_REDIS_VERSION) < 0) {
+    await closeRedis(client);
+    throw new Error(`Redis ${version} is too old: the platform needs Redis >= ${MINIMUM_REDIS_VERSION}`);
+  }
+}
+
 @Global()
 @Module({
   providers: [settingsProvider, commandsProvider, subscriberProvider],
@@ -52,8 +69,8 @@ const subscriberProvider: Provider = {
 })
 export class RedisModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS_COMMANDS) private readonly commands: Redis,
-    @Inject(REDIS_SUBSCRIBER) private readonly subscriber: Redis,
+    @Inject(REDIS_COMMANDS) private readonly commands: RedisClient,
+    @Inject(REDIS_SUBSCRIBER) private readonly subscriber: RedisClient,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { BucketDecision, BucketLimits } from './bucket-math';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+import type { RedisClient } from '@platform/redis';
 import { TOKEN_LEASE_LUA } from './token-lease.lua';
 
 type BucketScript = (
@@ -35,7 +35,7 @@ export class RedisTokenBucket {
   private readonly leaseScript: BucketScript;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyPrefix: string,
   ) {
     this.check = script(redis, CHECK, TOKEN_BUCKET_LUA);
@@ -76,7 +76,7 @@ export class RedisTokenBucket {
   }
 }
 
-function script(redis: Redis, name: string, lua: string): BucketScript {
+function script(redis: RedisClient, name: string, lua: string): BucketScript {
   const client = redis as unknown as Record<string, BucketScript | undefined>;
   if (!client[name]) redis.defineCommand(name, { numberOfKeys: 1, lua });
   return (client[name] as BucketScript).bind(redis);

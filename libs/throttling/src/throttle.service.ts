@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { InjectRedis } from '@platform/redis';
+import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry, type NamedBreaker } from '@platform/resilience';
 import type { BucketDecision, BucketLimits } from './bucket-math';
 import { LeasedBuckets } from './leased-buckets';
@@ -39,7 +38,7 @@ export class ThrottleService {
   private readonly counters = new Map<string, { allowed: Counter.Internal; limited: Counter.Internal }>();
 
   constructor(
-    @InjectRedis() redis: Redis,
+    @InjectRedis() redis: RedisClient,
     @InjectConfig() config: AppConfig,
     breakers: CircuitBreakerRegistry,
   ) {

@@ -1,20 +1,19 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTokenBucket } from '@platform/throttling';
-import { LOCAL_REDIS, randomSuffix } from '../../../test/support';
+import type { RedisClient } from '@platform/redis';
+import { deleteRedisKeys, openTestRedis, randomSuffix } from '../../../test/support';
 
 describe('the token-bucket Lua script on the real Redis', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let bucket: RedisTokenBucket;
   const prefix = `test:${randomSuffix()}:`;
 
   beforeAll(() => {
-    redis = new Redis(LOCAL_REDIS);
+    redis = openTestRedis();
     bucket = new RedisTokenBucket(redis, prefix);
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteRedisKeys(prefix);
     redis.disconnect();
   });
 

@@ -1,12 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { InjectRedis } from '@platform/redis';
+import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { currentConsistency, readFromPrimary, type ConsistencyState } from './consistency-context';
 import {
@@ -65,7 +64,7 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRedis() redis: Redis,
+    @InjectRedis() redis: RedisClient,
     breakers: CircuitBreakerRegistry,
     private readonly healthDetails: HealthDetailsRegistry,
     private readonly indicators: HealthIndicatorService,

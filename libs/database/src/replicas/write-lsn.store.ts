@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { NamedBreaker } from '@platform/resilience';
 import { LRUCache } from 'lru-cache';
+import type { RedisClient } from '@platform/redis';
 import { lsnSortKey, parseLsnSortKey } from './lsn';
 
 // Keeps the larger LSN: two concurrent requests of one caller may finish in any order.
@@ -21,7 +21,7 @@ export class WriteLsnStore {
   private readonly local: LRUCache<string, bigint>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly ttlMs: number,
     /** While Redis is failing, calls fail at once (reads then go to the primary) instead of each waiting. */

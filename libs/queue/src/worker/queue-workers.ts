@@ -10,12 +10,17 @@ import { DiscoveryService } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { bullmqTelemetry, requestIdOfJob } from '@platform/observability';
-import { closeRedis, createRedis, REDIS_SETTINGS, type RedisConnectionSettings } from '@platform/redis';
+import {
+  closeRedis,
+  createRedis,
+  REDIS_SETTINGS,
+  type RedisConnectionSettings,
+  type RedisClient,
+} from '@platform/redis';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { bullPrefix } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
@@ -40,7 +45,7 @@ export class QueueWorkers
 {
   private readonly logger = new Logger('QueueWorkers');
   private readonly running: RunningQueue[] = [];
-  private connection?: Redis;
+  private connection?: RedisClient;
   private startTimer?: NodeJS.Timeout;
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
 
