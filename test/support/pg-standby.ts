@@ -20,10 +20,19 @@ export class PgStandby {
 
   /** A standby of the shared primary, or of a private one (`primaryPort`). */
   static async create(options: { delayMs?: number; primaryPort?: number } = {}): Promise<PgStandby> {
-    const standby = new PgStandby(await freePort(), `/tmp/pg-standby-${randomSuffix()}`);
     const primary = options.primaryPort ? ['--primary-port', String(options.primaryPort)] : [];
-    await standby.script('create', '--delay-ms', String(options.delayMs ?? 0), ...primary);
-    return standby;
+    for (let attempt = 1; ; attempt++) {
+      const standby = new PgStandby(await freePort(), `/tmp/pg-standby-${randomSuffix()}`);
+      try {
+        await standby.script('create', '--delay-ms', String(options.delayMs ?? 0), ...primary);
+        return standby;
+      } catch (error) {
+        // The base backup shares the primary with every other test running at the same time; its
+        // replication stream was seen cut once ("terminating connection due to administrator
+        // command"). A second, fresh copy is what an operator would do too.
+        if (attempt >= 2 || !/pg_basebackup/.test((error as Error).message)) throw error;
+      }
+    }
   }
 
   /** `pg_ctl promote`: the standby becomes a primary (a failover drill). */
