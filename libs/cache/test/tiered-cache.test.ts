@@ -52,6 +52,8 @@ describe('TieredCache against real Redis', () => {
   it("fill stores in both layers without dropping other instances' copies", async () => {
     const key = freshKey();
     await a.cache.set(key, 'old');
+    // The set's own broadcast must reach B before B reads, or it would drop B's copy afterwards.
+    await sleep(100);
     expect(await b.cache.lookup(key)).toEqual({ value: 'old', source: 'l2' });
     await a.cache.fill(key, 'read again');
     await sleep(100);
