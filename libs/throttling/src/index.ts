@@ -8,5 +8,5 @@ export { LocalTokenBucket } from './local-token-bucket';
 export { takeTokens, type BucketDecision, type BucketLimits, type BucketState } from './bucket-math';
 export { rateLimitHeaders } from './rate-limit-response';
 export { PROBE_PATHS, isProbePath } from '@platform/resilience';
-export type { RateLimitSubject } from './rate-limit-subject';
+export { subjectBucket, type RateLimitSubject } from './rate-limit-subject';
 export { Throttle, SkipThrottle } from '@nestjs/throttler';

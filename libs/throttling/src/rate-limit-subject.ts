@@ -1,4 +1,5 @@
 import type { BucketLimits } from './bucket-math';
+import type { BucketRequest } from './throttle.service';
 
 /**
  * Who a request is rate-limited as, once authentication knows: set by the auth guard before the
@@ -10,6 +11,11 @@ export interface RateLimitSubject {
   /** Tier name, used as the metrics label. */
   tier: string;
   limits: BucketLimits;
+}
+
+/** The subject's token bucket: what CallerRateLimitGuard and the cached-read fast path both take from. */
+export function subjectBucket(subject: RateLimitSubject): BucketRequest {
+  return { key: `key:${subject.id}`, tier: subject.tier, limits: subject.limits };
 }
 
 declare module 'fastify' {

@@ -15,7 +15,7 @@ import { isProbePath } from '@platform/resilience';
 import { applyDecision } from './rate-limit-response';
 import type { BucketRequest } from './throttle.service';
 import { ThrottleService } from './throttle.service';
-import './rate-limit-subject';
+import { subjectBucket } from './rate-limit-subject';
 import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
 
 /**
@@ -65,7 +65,7 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
     ttl: number,
   ): Promise<BucketRequest> {
     const subject = request.rateLimitSubject;
-    if (subject) return { key: `key:${subject.id}`, tier: subject.tier, limits: subject.limits };
+    if (subject) return subjectBucket(subject);
     const ip = await this.getTracker(request);
     const anonymous = this.config.throttle.anonymous;
     const isDefault = limit === anonymous.burst && ttl === anonymousTtlMs(this.config);

@@ -101,7 +101,7 @@ export class EventWriter implements BeforeApplicationShutdown {
     const keysInBatch = new Set<string>();
     let request = 0;
     return writes.map((write) => {
-      const idemKey = write.idempotency && `${write.apiKeyId}\u0000${write.idempotency.key}`;
+      const idemKey = write.idempotency && idempotencyId(write.apiKeyId, write.idempotency.key);
       // A key used twice in one batch: the second waits for the first's row (looked up after commit).
       const index = !idemKey || !keysInBatch.has(idemKey) ? request++ : -1;
       if (idemKey) keysInBatch.add(idemKey);
@@ -180,7 +180,8 @@ export class EventWriter implements BeforeApplicationShutdown {
       repeats.length > 0 ? await this.earlierAnswers(repeats) : new Map<string, EarlierAnswer>();
     return staged.map((s): EventWriteResult => {
       if (written(s)) return { outcome: 'accepted', body: s.body };
-      const first = earlier.get(`${s.write.apiKeyId}\u0000${s.write.idempotency?.key}`);
+      const first =
+        s.write.idempotency && earlier.get(idempotencyId(s.write.apiKeyId, s.write.idempotency.key));
       if (first && first.request_hash === s.write.idempotency?.requestHash) {
         // jsonb keeps its own key order: rebuild the body so a replay reads exactly like the first.
         return {
@@ -200,7 +201,7 @@ export class EventWriter implements BeforeApplicationShutdown {
            ON er.api_key_id = k.api_key_id AND er.idempotency_key = k.idempotency_key`,
       [repeats.map((s) => s.write.apiKeyId), repeats.map((s) => s.write.idempotency?.key ?? '')],
     );
-    return new Map(rows.map((r) => [`${r.api_key_id}\u0000${r.idempotency_key}`, r]));
+    return new Map(rows.map((r) => [idempotencyId(r.api_key_id, r.idempotency_key), r]));
   }
 
   /**
@@ -225,6 +226,11 @@ export class EventWriter implements BeforeApplicationShutdown {
     this.dispatches.add(dispatch);
     void dispatch.finally(() => this.dispatches.delete(dispatch));
   }
+}
+
+/** An idempotency key is unique per API key (the table's primary key). */
+function idempotencyId(apiKeyId: string, key: string): string {
+  return `${apiKeyId}\u0000${key}`;
 }
 
 interface EarlierAnswer {

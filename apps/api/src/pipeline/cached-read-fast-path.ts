@@ -5,6 +5,7 @@ import { ApiError, toErrorResponse } from '@platform/http';
 import {
   AuthFailureLimiter,
   rateLimitHeaders,
+  subjectBucket,
   ThrottleService,
   type BucketDecision,
 } from '@platform/throttling';
@@ -59,8 +60,7 @@ export class CachedReadFastPath {
     const cached = this.cache.peek<CachedBody>(key);
     if (!cached) return this.pass();
     this.answered.inc();
-    const subject = rateLimitSubjectOf(caller);
-    const bucket = { key: `key:${subject.id}`, tier: subject.tier, limits: subject.limits };
+    const bucket = subjectBucket(rateLimitSubjectOf(caller));
     const local = this.throttle.tryTake(bucket, route.cost);
     if (local) return this.answer(request, reply, route.perCaller, cached, local);
     return this.throttle
