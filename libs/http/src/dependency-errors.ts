@@ -22,11 +22,15 @@ export function dependencyError(error: unknown): ApiError | undefined {
   }
   const unavailable =
     error.name === 'EntityMetadataNotFoundError' ||
-    /Connection terminated|ECONNREFUSED|connect ECONNREFUSED|the database system is (starting up|shutting down)|terminating connection/i.test(
+    /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|not queryable|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(
       message,
     ) ||
-    sqlState === 'ECONNREFUSED' ||
+    // The connection itself failed (SQLSTATE class 08) or went away at the socket level: the same
+    // classes the replica router treats as a failed server rather than a failed statement.
+    /^08/.test(sqlState ?? '') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(sqlState ?? '') ||
     sqlState === '57P01' ||
+    sqlState === '57P02' ||
     sqlState === '57P03' ||
     // A write reached a server in recovery: a standby, or a primary demoted during a failover.
     sqlState === '25006';
