@@ -1,6 +1,6 @@
 export { freePort } from './ports';
 export { testEnv, randomSuffix, LOCAL_POSTGRES, LOCAL_REDIS, TEST_ADMIN_TOKEN } from './test-env';
-export { createTestDatabase, type TestDatabase } from './test-database';
+export { createTestDatabase, undoMigrationsThrough, type TestDatabase } from './test-database';
 export { startInProcess, type RunningApp } from './in-process-app';
 export { spawnApp, type SpawnedApp } from './spawned-app';
 export { PrivateRedis } from './redis-server';

@@ -54,3 +54,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Undoes migrations, newest first, until `name` is undone: the schema as it was before it. */
+export async function undoMigrationsThrough(dataSource: DataSource, name: string): Promise<void> {
+  const applied = new Set(
+    (await dataSource.query<Array<{ name: string }>>(`SELECT name FROM migrations`)).map((m) => m.name),
+  );
+  if (!applied.has(name)) throw new Error(`migration ${name} is not applied`);
+  for (const migration of [...dataSource.migrations].reverse()) {
+    if (!applied.has(migration.name!)) continue;
+    await dataSource.undoLastMigration();
+    if (migration.name === name) return;
+  }
+}

@@ -11,6 +11,7 @@ import {
 } from './admin/cli/admin-commands';
 import { AdminCliModule } from './admin/cli/admin-cli.module';
 import { ApiKeysService } from './auth/api-keys.service';
+import { TenantsService } from './tenants/tenants.service';
 import { TiersService } from './tiers/tiers.service';
 
 /** `npm run admin -- <command>`: see ADMIN_USAGE. Results on stdout as JSON; logs on stderr. */
@@ -39,7 +40,11 @@ async function main(argv: string[]): Promise<number> {
     abortOnError: false,
   });
   try {
-    const commands = new AdminCommands(app.get(ApiKeysService), app.get(TiersService));
+    const commands = new AdminCommands(
+      app.get(ApiKeysService),
+      app.get(TiersService),
+      app.get(TenantsService),
+    );
     const result = await commands.execute(command);
     (result.exitCode === 0 ? console.log : console.error)(JSON.stringify(result.output, null, 2));
     return result.exitCode;

@@ -3,11 +3,25 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
+import {
+  CACHED_RESPONSE,
+  cacheScopeKey,
+  type CachedResponseOptions,
+  type CacheScopeOwner,
+} from './cached-response.options';
 import { etagMatches, httpCacheKey, type CachedBody } from './http-cache-key';
 import { TieredCache, type CacheSource } from './tiered-cache';
 
 export const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
+
+/**
+ * A caller's or tenant's data must not be kept by shared caches (the same URL shows another tenant's
+ * user to another key); clients revalidate with the ETag.
+ */
+export const SCOPED_RESPONSE_HEADERS = {
+  'cache-control': 'private, no-cache',
+  vary: 'authorization, x-api-key',
+} as const;
 
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
@@ -25,14 +39,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest>();
     // HEAD is a GET without its body (RFC 9110): same entry, same X-Cache and ETag headers.
     if (!options || (request.method !== 'GET' && request.method !== 'HEAD')) return next.handle();
-    const callerId = (request as { caller?: { apiKeyId?: string } }).caller?.apiKeyId;
-    if (options.perCaller && !callerId) return next.handle();
-    const key = httpCacheKey(
-      request.routeOptions.url ?? request.url,
-      request.params,
-      request.url,
-      options.perCaller ? callerId! : '*',
-    );
+    const scope = cacheScopeKey(options.scope, (request as { caller?: CacheScopeOwner }).caller);
+    if (scope === undefined) return next.handle();
+    const key = httpCacheKey(request.routeOptions.url ?? request.url, request.params, request.url, scope);
     return from(this.respond(key, options, request, http.getResponse<FastifyReply>(), next));
   }
 
@@ -55,11 +64,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     reply.header('x-cache', X_CACHE[source]);
     if (!cached) return undefined;
     reply.header('etag', cached.etag);
-    if (options.perCaller) {
-      // Per-caller data must not be kept by shared caches; clients revalidate with the ETag.
-      reply.header('cache-control', 'private, no-cache');
-      reply.header('vary', 'authorization, x-api-key');
-    }
+    if (options.scope) reply.headers(SCOPED_RESPONSE_HEADERS);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       return new Response(null, { status: 304 });
     }

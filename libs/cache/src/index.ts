@@ -6,8 +6,14 @@ export {
   type CacheSource,
 } from './tiered-cache';
 export { CachedResponse } from './cached-response.decorator';
-export { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
-export { HttpCacheInterceptor, X_CACHE } from './http-cache.interceptor';
+export {
+  CACHED_RESPONSE,
+  cacheScopeKey,
+  type CachedResponseOptions,
+  type CacheScope,
+  type CacheScopeOwner,
+} from './cached-response.options';
+export { HttpCacheInterceptor, SCOPED_RESPONSE_HEADERS, X_CACHE } from './http-cache.interceptor';
 export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';

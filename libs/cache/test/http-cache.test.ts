@@ -26,14 +26,17 @@ import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
 
-/** Stands in for ApiKeyGuard: the caller is whoever `x-caller` names. */
+/** Stands in for ApiKeyGuard: the caller is whoever `x-caller` names (`key@tenant`). */
 @Injectable()
 class HeaderCallerGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const caller = request.headers['x-caller'];
-    // Only the id matters to the cache; the app's Caller type (if compiled in) asks for more.
-    if (typeof caller === 'string') (request as { caller?: unknown }).caller = { apiKeyId: caller };
+    // Only the ids matter to the cache; the app's Caller type (if compiled in) asks for more.
+    if (typeof caller === 'string') {
+      const [apiKeyId, tenantId = 'tenant-of-' + apiKeyId] = caller.split('@');
+      (request as { caller?: unknown }).caller = { apiKeyId, tenantId };
+    }
     return true;
   }
 }
@@ -45,8 +48,14 @@ class ItemsController {
   runs = 0;
 
   @Get('mine/:id')
-  @CachedResponse({ ttlMs: 60_000, perCaller: true })
+  @CachedResponse({ ttlMs: 60_000, scope: 'caller' })
   mine(@Param('id') id: string) {
+    return { id, run: (this.runs += 1) };
+  }
+
+  @Get('tenant/:id')
+  @CachedResponse({ ttlMs: 60_000, scope: 'tenant' })
+  ofTenant(@Param('id') id: string) {
     return { id, run: (this.runs += 1) };
   }
 
@@ -154,6 +163,20 @@ describe('CachedResponse interceptor (real Redis, real HTTP)', () => {
     const anonymous2 = await call('GET', '/items/mine/1');
     expect(anonymous1.res.headers.get('x-cache')).toBeNull();
     expect(anonymous2.body.run).toBeGreaterThan(anonymous1.body.run);
+  });
+
+  it('keys per-tenant routes by tenant: keys of one tenant share an entry, other tenants do not', async () => {
+    const a = await call('GET', '/items/tenant/1', 'key-a@t1');
+    const b = await call('GET', '/items/tenant/1', 'key-b@t1');
+    const c = await call('GET', '/items/tenant/1', 'key-c@t2');
+    expect(b.res.headers.get('x-cache')).toBe('HIT-L1');
+    expect(b.body).toEqual(a.body);
+    expect(c.res.headers.get('x-cache')).toBe('MISS');
+    expect(c.body.run).not.toBe(a.body.run);
+    // Another tenant's data must not be kept by shared caches.
+    expect(c.res.headers.get('cache-control')).toBe('private, no-cache');
+    const anonymous = await call('GET', '/items/tenant/1');
+    expect(anonymous.res.headers.get('x-cache')).toBeNull();
   });
 
   it('shares one handler run among concurrent cold requests for one key', async () => {

@@ -86,6 +86,8 @@ export interface AppConfig {
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
+  /** Limits shared by all of a tenant's keys (rate limits stay per key, by tier). */
+  tenants: { maxWebhookSubscriptions: number };
   webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
   tracing: TracingSettings;
 }
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       queueMaxRows: e.WRITE_QUEUE_MAX_ROWS,
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
+    tenants: { maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS },
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

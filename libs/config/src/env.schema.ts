@@ -139,6 +139,9 @@ export const envSchema = z.object({
   WRITE_QUEUE_MAX_ROWS: int(1).default(20_000),
   WRITE_BATCH_CONCURRENCY: int(1).default(2),
 
+  // Tenants: limits shared by all of a tenant's keys
+  TENANT_MAX_WEBHOOK_SUBSCRIPTIONS: int(1).max(10_000).default(100),
+
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(1).default(5_000),

@@ -7,6 +7,8 @@ export { assertPostgresVersion, UnsupportedPostgresError } from './server-versio
 export { ENTITIES, MIGRATIONS } from './schema';
 export { Tier, PRIORITY_CLASSES, type PriorityClass } from './entities/tier.entity';
 export { ApiKey } from './entities/api-key.entity';
+export { Tenant } from './entities/tenant.entity';
+export { PRE_TENANCY_TENANT_ID } from './migrations/1765000000000-tenants';
 export { OutboxEntry } from './entities/outbox-entry.entity';
 export { ProcessedJob } from './entities/processed-job.entity';
 export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type IssuedApiKey } from './seed';

@@ -3,6 +3,7 @@ import { EventRequest } from './entities/event-request.entity';
 import { OutboxEntry } from './entities/outbox-entry.entity';
 import { ProcessedJob } from './entities/processed-job.entity';
 import { Recommendation } from './entities/recommendation.entity';
+import { Tenant } from './entities/tenant.entity';
 import { Tier } from './entities/tier.entity';
 import { UserEvent } from './entities/user-event.entity';
 import { WebhookSubscription } from './entities/webhook-subscription.entity';
@@ -12,9 +13,11 @@ import { CreateDomainTables1764115200000 } from './migrations/1764115200000-crea
 import { CreateEventRequests1764201600000 } from './migrations/1764201600000-create-event-requests';
 import { AddOutboxTraceContext1764288000000 } from './migrations/1764288000000-add-outbox-trace-context';
 import { StandardWebhookSecrets1764800000000 } from './migrations/1764800000000-standard-webhook-secrets';
+import { Tenants1765000000000 } from './migrations/1765000000000-tenants';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
 export const ENTITIES = [
+  Tenant,
   Tier,
   ApiKey,
   OutboxEntry,
@@ -31,4 +34,5 @@ export const MIGRATIONS = [
   CreateEventRequests1764201600000,
   AddOutboxTraceContext1764288000000,
   StandardWebhookSecrets1764800000000,
+  Tenants1765000000000,
 ];

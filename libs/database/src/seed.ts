@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { generateSecret, sha256Hex } from '@platform/security';
 import { ApiKey } from './entities/api-key.entity';
+import { Tenant } from './entities/tenant.entity';
 import type { PriorityClass } from './entities/tier.entity';
 
 export interface TierDefaults {
@@ -33,20 +34,34 @@ export interface IssuedApiKey {
   id: string;
   name: string;
   tier: string;
+  /** The tenant the key belongs to. */
+  tenant: string;
   /** The secret; returned once and never stored. */
   key: string;
   createdAt: Date;
 }
 
-/** Creates a key: a random secret of which only the SHA-256 is stored. */
-export async function issueApiKey(dataSource: DataSource, name: string, tier: string): Promise<IssuedApiKey> {
+/**
+ * Creates a key: a random secret of which only the SHA-256 is stored. Without `tenantId` the key gets
+ * a tenant of its own (named after it), so keys are isolated unless they are meant to share users.
+ */
+export async function issueApiKey(
+  dataSource: DataSource,
+  name: string,
+  tier: string,
+  tenantId?: string,
+): Promise<IssuedApiKey> {
   const key = generateSecret('pk_');
-  const row = await dataSource.getRepository(ApiKey).save({
-    name,
-    tierName: tier,
-    keyHash: sha256Hex(key),
-    keyPrefix: key.slice(0, 8),
-    revokedAt: null,
+  return dataSource.transaction(async (manager) => {
+    const tenant = tenantId ?? (await manager.getRepository(Tenant).save({ name, suspendedAt: null })).id;
+    const row = await manager.getRepository(ApiKey).save({
+      name,
+      tierName: tier,
+      tenantId: tenant,
+      keyHash: sha256Hex(key),
+      keyPrefix: key.slice(0, 8),
+      revokedAt: null,
+    });
+    return { id: row.id, name: row.name, tier: row.tierName, tenant, key, createdAt: row.createdAt };
   });
-  return { id: row.id, name: row.name, tier: row.tierName, key, createdAt: row.createdAt };
 }

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '@platform/database';
-import { createTestDatabase, type TestDatabase } from '../../../test/support';
+import { createTestDatabase, undoMigrationsThrough, type TestDatabase } from '../../../test/support';
 
 /**
  * Subscriptions made before Standard Webhooks keep working: the migration turns each old secret into
@@ -20,11 +19,13 @@ describe('migration to Standard Webhooks secrets', () => {
   afterAll(() => db?.drop());
 
   it('keeps the HMAC key of existing secrets, and reverts', async () => {
-    const last = db.dataSource.migrations.at(-1)!;
-    expect(last.name).toBe('StandardWebhookSecrets1764800000000');
-    await db.dataSource.undoLastMigration();
+    await undoMigrationsThrough(db.dataSource, 'StandardWebhookSecrets1764800000000');
 
-    const { id: apiKeyId } = await issueApiKey(db.dataSource, 'legacy', 'free');
+    // A key as the schema of that time held it (no tenants yet).
+    const [{ id: apiKeyId }] = await db.dataSource.query(
+      `INSERT INTO api_keys (name, key_hash, key_prefix, tier) VALUES ('legacy', repeat('0', 64), 'pk_0', 'free')
+       RETURNING id`,
+    );
     const [{ id }] = await db.dataSource.query(
       `INSERT INTO webhook_subscriptions (api_key_id, url, events, secret)
        VALUES ($1, 'https://hooks.example.com', '{recommendations.updated}', $2) RETURNING id`,
@@ -41,12 +42,13 @@ describe('migration to Standard Webhooks secrets', () => {
 
     // A secret set after the migration is left alone by `down`; the converted one returns to its old form.
     const [{ id: fresh }] = await db.dataSource.query(
-      `INSERT INTO webhook_subscriptions (api_key_id, url, events, secret)
-       VALUES ($1, 'https://hooks.example.com', '{recommendations.updated}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
+      `INSERT INTO webhook_subscriptions (tenant_id, api_key_id, url, events, secret)
+       SELECT tenant_id, id, 'https://hooks.example.com', '{recommendations.updated}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+         FROM api_keys WHERE id = $1
        RETURNING id`,
       [apiKeyId],
     );
-    await db.dataSource.undoLastMigration();
+    await undoMigrationsThrough(db.dataSource, 'StandardWebhookSecrets1764800000000');
     expect(await secretOf(id)).toBe(legacySecret);
     expect(await secretOf(fresh)).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     await db.dataSource.runMigrations();

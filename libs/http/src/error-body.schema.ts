@@ -16,7 +16,7 @@ const EXAMPLES: Record<number, Omit<ErrorBody, 'requestId'>> = {
     fields: [{ field: 'body.userId', message: '1-64 characters: letters, digits, "_", ".", ":" or "-"' }],
   },
   401: { error: 'unauthorized', message: 'Missing or invalid API key' },
-  403: { error: 'forbidden', message: 'Not allowed' },
+  403: { error: 'tenant_suspended', message: "The API key's tenant is suspended; ask an administrator" },
   404: { error: 'not_found', message: 'Not found' },
   409: { error: 'idempotency_conflict', message: 'This idempotencyKey was used with a different request' },
   413: { error: 'payload_too_large', message: 'Request body is larger than the limit' },

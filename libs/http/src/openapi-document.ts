@@ -10,7 +10,8 @@ const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 /**
  * Adds the error responses the request pipeline gives on every route of a kind, so no controller
  * has to remember them and a new route is documented right: load shedding (503) on every route;
- * auth and the failed-auth bucket (401, 429) where a security scheme applies; JSON parsing and the
+ * auth and the failed-auth bucket (401, 429) where a security scheme applies, a suspended tenant
+ * (403) where it is the API key; JSON parsing and the
  * body limit (400, 413, 415) on every method that carries a body; the router's parameter length
  * limit (414) where a path has parameters. Also registers the `ErrorBody` schema every error
  * response refers to.
@@ -26,7 +27,10 @@ export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
       const operation = item[method];
       if (!operation) continue;
       const statuses = [503];
-      if ((operation.security ?? document.security ?? []).length > 0) statuses.push(401, 429);
+      const security = operation.security ?? document.security ?? [];
+      if (security.length > 0) statuses.push(401, 429);
+      // An API key whose tenant is suspended is known but refused.
+      if (security.some((requirement) => 'api-key' in requirement)) statuses.push(403);
       if (operation.requestBody || BODY_METHODS.has(method)) statuses.push(400, 413, 415);
       if (path.includes('{')) statuses.push(414);
       for (const status of statuses) addError(operation, status);

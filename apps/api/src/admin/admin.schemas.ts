@@ -8,6 +8,10 @@ export const tierNameSchema = z
 export const createApiKeySchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   tier: tierNameSchema,
+  tenant: z
+    .uuid()
+    .optional()
+    .meta({ description: "An existing tenant's id; without it the key gets a new tenant of its own" }),
 });
 
 const limit = (max: number) => z.number().int().min(1).max(max);
@@ -27,6 +31,7 @@ export const issuedApiKeySchema = z.strictObject({
   key: z.string().meta({ description: 'The secret: shown only in this response' }),
   name: z.string(),
   tier: z.string(),
+  tenant: z.uuid().meta({ description: 'The tenant whose users the key sees' }),
   createdAt: z.iso.datetime(),
 });
 export type IssuedApiKeyView = z.infer<typeof issuedApiKeySchema>;

@@ -11,6 +11,7 @@ import {
 } from '@platform/http';
 import { AdminAuth } from './admin-auth.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
+import { TenantsService } from '../tenants/tenants.service';
 import { TiersService } from '../tiers/tiers.service';
 import {
   apiKeyParamsSchema,
@@ -26,11 +27,17 @@ export class ApiKeysAdminController {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly tiers: TiersService,
+    private readonly tenants: TenantsService,
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key; the key is returned only in this response' })
-  @ApiZodBody(createApiKeySchema, { example: { name: 'checkout-service', tier: 'free' } })
+  @ApiOperation({
+    summary:
+      'Create an API key in a tenant (or, without `tenant`, in a new tenant of its own); the key is returned only in this response',
+  })
+  @ApiZodBody(createApiKeySchema, {
+    example: { name: 'checkout-service', tier: 'free', tenant: '3c9a7e51-0d2b-4f68-8a1e-6b5d4c3f2a10' },
+  })
   @ApiZodResponse(201, issuedApiKeySchema, {
     description: 'The new key; its secret is not stored and cannot be shown again',
     example: {
@@ -38,6 +45,7 @@ export class ApiKeysAdminController {
       key: 'pk_Vq3xY8nR2kLm9TzW4bHc6JdF1sGa7PeU',
       name: 'checkout-service',
       tier: 'free',
+      tenant: '3c9a7e51-0d2b-4f68-8a1e-6b5d4c3f2a10',
       createdAt: '2026-12-02T05:00:00.000Z',
     },
   })
@@ -49,12 +57,18 @@ export class ApiKeysAdminController {
         fields: [{ field: 'body.tier', message: 'no such tier' }],
       });
     }
-    const issued = await this.keys.issue(body.name, body.tier);
+    if (body.tenant && !(await this.tenants.find(body.tenant))) {
+      throw new ApiError(400, 'validation_failed', `Unknown tenant: ${body.tenant}`, {
+        fields: [{ field: 'body.tenant', message: 'no such tenant' }],
+      });
+    }
+    const issued = await this.keys.issue(body.name, body.tier, body.tenant);
     return {
       id: issued.id,
       key: issued.key,
       name: issued.name,
       tier: issued.tier,
+      tenant: issued.tenant,
       createdAt: issued.createdAt.toISOString(),
     };
   }

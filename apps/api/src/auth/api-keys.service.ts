@@ -6,15 +6,21 @@ import { TieredCache } from '@platform/cache';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { ApiKey, issueApiKey, readFromPrimary, type IssuedApiKey } from '@platform/database';
 import { sha256Hex } from '@platform/security';
+import { tenantKeysCacheTag } from '../tenants/tenants.service';
 
 export interface LiveKey {
   id: string;
   name: string;
   tierName: string;
+  tenantId: string;
+  tenantName: string;
+  /** The tenant is suspended: the key is known but refused (403 tenant_suspended). */
+  tenantSuspended: boolean;
 }
 
 /** Tag carried by everything cached for one API key (its lookup, its cached responses). */
 export const apiKeyCacheTag = (id: string): string => `api-key:${id}`;
+
 const cacheKey = (hash: string) => `api-key:hash:${hash}`;
 
 /**
@@ -52,12 +58,30 @@ export class ApiKeysService {
         const row = await readFromPrimary(() =>
           this.keys.findOne({
             where: { keyHash: hash, revokedAt: IsNull() },
-            select: { id: true, name: true, tierName: true },
+            relations: { tenant: true },
+            select: {
+              id: true,
+              name: true,
+              tierName: true,
+              tenant: { id: true, name: true, suspendedAt: true },
+            },
           }),
         );
-        return row ? { id: row.id, name: row.name, tierName: row.tierName } : undefined;
+        return row?.tenant
+          ? {
+              id: row.id,
+              name: row.name,
+              tierName: row.tierName,
+              tenantId: row.tenant.id,
+              tenantName: row.tenant.name,
+              tenantSuspended: row.tenant.suspendedAt !== null,
+            }
+          : undefined;
       },
-      { ttlMs: this.ttlMs, tags: (live) => (live ? [apiKeyCacheTag(live.id)] : []) },
+      {
+        ttlMs: this.ttlMs,
+        tags: (live) => (live ? [apiKeyCacheTag(live.id), tenantKeysCacheTag(live.tenantId)] : []),
+      },
     );
   }
 
@@ -67,11 +91,32 @@ export class ApiKeysService {
     return hash;
   }
 
-  issue(name: string, tier: string): Promise<IssuedApiKey> {
-    return issueApiKey(this.dataSource, name, tier);
+  /** A new key in `tenantId`, or in a new tenant of its own when none is given. */
+  issue(name: string, tier: string, tenantId?: string): Promise<IssuedApiKey> {
+    return issueApiKey(this.dataSource, name, tier, tenantId);
   }
 
-  /** Revokes a key; returns false when no live key has that id. Every instance forgets it at once. */
+  /** The tenant of a key, live or revoked (keys never change tenant, so any copy is current). */
+  async tenantOf(id: string): Promise<string | undefined> {
+    return (await this.keys.findOne({ where: { id }, select: { tenantId: true } }))?.tenantId;
+  }
+
+  /** A tenant's keys, live and revoked, oldest first (never their secrets). */
+  listByTenant(tenantId: string): Promise<ApiKey[]> {
+    return readFromPrimary(() =>
+      this.keys.find({
+        where: { tenantId },
+        order: { createdAt: 'ASC', id: 'ASC' },
+        select: { id: true, name: true, keyPrefix: true, tierName: true, createdAt: true, revokedAt: true },
+      }),
+    );
+  }
+
+  /**
+   * Revokes a key; returns false when no live key has that id. Every instance forgets it at once, and
+   * the webhook subscriptions it created stop receiving deliveries (they are disabled by the revocation:
+   * fan-out and delivery only use subscriptions whose creating key is live).
+   */
   async revoke(id: string): Promise<boolean> {
     const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     if (!result.affected) return false;

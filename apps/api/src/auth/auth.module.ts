@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKey } from '@platform/database';
+import { TenantsModule } from '../tenants/tenants.module';
 import { TiersModule } from '../tiers/tiers.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
@@ -9,9 +10,9 @@ import { ConsistencyInterceptor } from './consistency.interceptor';
 import { MeController } from './me.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey]), TiersModule],
+  imports: [TypeOrmModule.forFeature([ApiKey]), TiersModule, TenantsModule],
   controllers: [MeController],
   providers: [ApiKeysService, CallerResolver, ApiKeyGuard, ConsistencyInterceptor],
-  exports: [ApiKeysService, CallerResolver, ApiKeyGuard, ConsistencyInterceptor, TiersModule],
+  exports: [ApiKeysService, CallerResolver, ApiKeyGuard, ConsistencyInterceptor, TiersModule, TenantsModule],
 })
 export class AuthModule {}

@@ -28,6 +28,9 @@ export class CallerResolver {
       throw new ApiError(401, 'unauthorized', 'An API key is required (Authorization: Bearer or x-api-key)');
     const key = secret.length <= MAX_SECRET_LENGTH ? await this.keys.findLive(secret) : undefined;
     if (!key) throw new ApiError(401, 'unauthorized', 'Invalid or revoked API key');
+    if (key.tenantSuspended) {
+      throw new ApiError(403, 'tenant_suspended', "The API key's tenant is suspended; ask an administrator");
+    }
     const tier = await this.tiers.find(key.tierName);
     if (!tier) throw new ApiError(401, 'unauthorized', 'The API key has no valid tier');
     return toCaller(key, tier);
@@ -38,11 +41,12 @@ export class CallerResolver {
     const secret = bearerOrHeader(headers, 'x-api-key');
     if (!secret || secret.length > MAX_SECRET_LENGTH) return undefined;
     const key = this.keys.peekLive(secret);
-    const tier = key && this.tiers.peek(key.tierName);
+    // A suspended tenant's key is refused by the full pipeline, with its own error.
+    const tier = key && !key.tenantSuspended && this.tiers.peek(key.tierName);
     return tier ? toCaller(key, tier) : undefined;
   }
 }
 
 function toCaller(key: LiveKey, tier: TierLimits): Caller {
-  return { apiKeyId: key.id, name: key.name, tier };
+  return { apiKeyId: key.id, name: key.name, tier, tenantId: key.tenantId, tenantName: key.tenantName };
 }

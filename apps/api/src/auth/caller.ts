@@ -8,6 +8,9 @@ export interface Caller {
   apiKeyId: string;
   name: string;
   tier: TierLimits;
+  /** The tenant whose users this key sees; every user id in a request means a user of this tenant. */
+  tenantId: string;
+  tenantName: string;
 }
 
 declare module 'fastify' {

@@ -16,13 +16,14 @@ import { meSchema } from './me.schemas';
 export class MeController {
   @Get()
   @ApiOperation({
-    summary: 'The calling API key and its tier limits (cached per caller; ETag, X-Cache)',
+    summary: 'The calling API key, its tenant and its tier limits (cached per caller; ETag, X-Cache)',
   })
   @ApiZodResponse(200, meSchema, {
     description: 'The calling key and its limits',
     example: {
       apiKeyId: '0b7e9c52-3f1a-4d8e-9a6b-5c2d1e0f4a37',
       name: 'checkout-service',
+      tenant: { id: '3c9a7e51-0d2b-4f68-8a1e-6b5d4c3f2a10', name: 'acme' },
       tier: TIER_EXAMPLE,
     },
   })
@@ -30,11 +31,16 @@ export class MeController {
   // Clients poll this to learn their limits: per caller, dropped when the key or its tier changes.
   @CachedResponse({
     ttlMs: 60_000,
-    perCaller: true,
+    scope: 'caller',
     tags: (request) =>
       request.caller ? [apiKeyCacheTag(request.caller.apiKeyId), tierCacheTag(request.caller.tier.name)] : [],
   })
   me(@CurrentCaller() caller: Caller): z.infer<typeof meSchema> {
-    return { apiKeyId: caller.apiKeyId, name: caller.name, tier: caller.tier };
+    return {
+      apiKeyId: caller.apiKeyId,
+      name: caller.name,
+      tenant: { id: caller.tenantId, name: caller.tenantName },
+      tier: caller.tier,
+    };
   }
 }

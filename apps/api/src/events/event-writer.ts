@@ -12,6 +12,8 @@ import type { EventInput } from './events.schemas';
 /** One POST /v1/events, as the writer takes it. */
 export interface EventWrite {
   apiKeyId: string;
+  /** The caller's tenant: the events' user ids are users of this tenant. */
+  tenantId: string;
   events: EventInput[];
   users: string[];
   /** With an Idempotency-Key: the key and the hash of the request it was first used with. */
@@ -109,7 +111,7 @@ export class EventWriter implements BeforeApplicationShutdown {
         stageOutboxRow(
           this.producer,
           'recommendations.recompute',
-          { userId },
+          { tenantId: write.tenantId, userId },
           {
             ownerId: write.apiKeyId,
             request: index,
@@ -125,10 +127,10 @@ export class EventWriter implements BeforeApplicationShutdown {
   private async insert(staged: Staged[]): Promise<Set<number>> {
     if (staged.length === 0) return new Set();
     const events = staged.flatMap((s) =>
-      s.write.events.map((e) => ({ e, i: s.index, key: s.write.apiKeyId })),
+      s.write.events.map((e) => ({ e, i: s.index, key: s.write.apiKeyId, tenant: s.write.tenantId })),
     );
     const rows = staged.flatMap((s) => s.rows);
-    const jobs = outboxInsertSql(rows, 12, 'request IN (SELECT i FROM admitted)');
+    const jobs = outboxInsertSql(rows, 13, 'request IN (SELECT i FROM admitted)');
     const result = await this.dataSource.query<Array<{ i: number }>>(
       `WITH req AS (
          SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])
@@ -147,10 +149,11 @@ export class EventWriter implements BeforeApplicationShutdown {
                          WHERE c.api_key_id = req.api_key_id AND c.idempotency_key = req.idempotency_key)
        ),
        events AS (
-         INSERT INTO user_events (user_id, type, category, occurred_at, api_key_id)
-         SELECT u, t, c, coalesce(o, now()), k
-           FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::uuid[])
-             AS e(request, u, t, c, o, k)
+         INSERT INTO user_events (tenant_id, user_id, type, category, occurred_at, api_key_id)
+         SELECT tn, u, t, c, coalesce(o, now()), k
+           FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::uuid[],
+                       $12::uuid[])
+             AS e(request, u, t, c, o, k, tn)
           WHERE request IN (SELECT i FROM admitted)
        ),
        jobs AS (${jobs.sql})
@@ -167,6 +170,7 @@ export class EventWriter implements BeforeApplicationShutdown {
         events.map((x) => x.e.category),
         events.map((x) => x.e.occurredAt ?? null),
         events.map((x) => x.key),
+        events.map((x) => x.tenant),
         ...jobs.params,
       ],
     );
@@ -213,7 +217,7 @@ export class EventWriter implements BeforeApplicationShutdown {
     const keys = new Set<string>();
     for (const s of written) {
       keys.add(`api-key:${s.write.apiKeyId}`);
-      for (const user of s.write.users) keys.add(userConsistencyKey(user));
+      for (const user of s.write.users) keys.add(userConsistencyKey(s.write.tenantId, user));
     }
     await this.router.rememberWrite([...keys]).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'could not record the write position; reads may lag');

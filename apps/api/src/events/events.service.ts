@@ -36,6 +36,7 @@ export class EventsService {
     try {
       return await this.writer.write({
         apiKeyId: caller.apiKeyId,
+        tenantId: caller.tenantId,
         events,
         users,
         idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(events) } : undefined,

@@ -12,6 +12,7 @@ import {
   type JobName,
   type OutboxRow,
 } from '@platform/queue';
+import { ApiKeysService } from '../auth/api-keys.service';
 import type { Caller } from '../auth/caller';
 import type { CreateJobBody, JobState, JobStatusView } from './jobs.schemas';
 
@@ -20,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * POST /v1/jobs writes an outbox row (owner, idempotency key) and dispatches it at once: the job is
  * durable before the 202, even while Redis is down. GET /v1/jobs/:id reads ownership from Postgres
- * and state from BullMQ.
+ * (a job is visible to every key of its creator's tenant) and state from BullMQ.
  */
 @Injectable()
 export class JobsService {
@@ -28,6 +29,7 @@ export class JobsService {
     private readonly outbox: Outbox,
     private readonly producer: JobProducer,
     private readonly registry: QueueRegistry,
+    private readonly keys: ApiKeysService,
   ) {}
 
   async create(
@@ -86,7 +88,12 @@ export class JobsService {
 
   async find(caller: Caller, id: string): Promise<JobStatusView> {
     const row = UUID.test(id) ? await this.outbox.find(id) : undefined;
-    if (!row || row.owner_id !== caller.apiKeyId) throw new ApiError(404, 'job_not_found', `No job ${id}`);
+    // A job is its tenant's: any of the tenant's keys reads it; for anyone else it does not exist.
+    const visible =
+      row?.owner_id != null &&
+      (row.owner_id === caller.apiKeyId ||
+        (UUID.test(row.owner_id) && (await this.keys.tenantOf(row.owner_id)) === caller.tenantId));
+    if (!row || !visible) throw new ApiError(404, 'job_not_found', `No job ${id}`);
     return this.view(row);
   }
 

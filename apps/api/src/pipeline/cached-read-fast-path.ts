@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { etagMatches, httpCacheKey, TieredCache, X_CACHE, type CachedBody } from '@platform/cache';
+import {
+  cacheScopeKey,
+  etagMatches,
+  httpCacheKey,
+  SCOPED_RESPONSE_HEADERS,
+  TieredCache,
+  X_CACHE,
+  type CachedBody,
+} from '@platform/cache';
 import { ApiError, toErrorResponse } from '@platform/http';
 import {
   AuthFailureLimiter,
@@ -53,7 +61,7 @@ export class CachedReadFastPath {
       request.routeOptions.url!,
       request.params,
       request.url,
-      route.perCaller ? caller.apiKeyId : '*',
+      cacheScopeKey(route.scope, caller)!,
     );
     // Taken before the token: an invalidation racing this request may drop the entry meanwhile, and
     // the answer is then what it would have been had the request arrived a moment earlier.
@@ -62,10 +70,10 @@ export class CachedReadFastPath {
     this.answered.inc();
     const bucket = subjectBucket(rateLimitSubjectOf(caller));
     const local = this.throttle.tryTake(bucket, route.cost);
-    if (local) return this.answer(request, reply, route.perCaller, cached, local);
+    if (local) return this.answer(request, reply, route.scope !== undefined, cached, local);
     return this.throttle
       .take(bucket, route.cost)
-      .then((decision) => this.answer(request, reply, route.perCaller, cached, decision));
+      .then((decision) => this.answer(request, reply, route.scope !== undefined, cached, decision));
   }
 
   private pass(): false {
@@ -76,7 +84,7 @@ export class CachedReadFastPath {
   private answer(
     request: FastifyRequest,
     reply: FastifyReply,
-    perCaller: boolean,
+    scoped: boolean,
     cached: CachedBody,
     decision: BucketDecision,
   ): true {
@@ -85,9 +93,7 @@ export class CachedReadFastPath {
       return true;
     }
     void reply.headers(rateLimitHeaders(decision)).header('x-cache', X_CACHE.l1).header('etag', cached.etag);
-    if (perCaller) {
-      void reply.header('cache-control', 'private, no-cache').header('vary', 'authorization, x-api-key');
-    }
+    if (scoped) void reply.headers(SCOPED_RESPONSE_HEADERS);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       void reply.code(304).send();
       return true;

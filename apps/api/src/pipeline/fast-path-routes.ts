@@ -3,12 +3,12 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { CACHED_RESPONSE, type CachedResponseOptions } from '@platform/cache';
+import { CACHED_RESPONSE, type CachedResponseOptions, type CacheScope } from '@platform/cache';
 
 /** A cached GET route the fast path may answer, as the full pipeline served it. */
 export interface FastPathRoute {
-  /** Per caller (the key includes the API key id) or shared by every caller. */
-  perCaller: boolean;
+  /** Whose data it is (the cache key includes the API key's or the tenant's id); absent: shared. */
+  scope: CacheScope | undefined;
   /** Tokens the caller's bucket gave the request. */
   cost: number;
 }
@@ -34,7 +34,7 @@ export class FastPathRoutes {
 /**
  * Learns the fast path's routes from the full pipeline itself, so no route is declared twice: the
  * first time a @CachedResponse GET is served through auth and the caller's bucket, this records its
- * template, whether it is per caller and the tokens it cost. A route with guards or interceptors of
+ * template, whose data it is and the tokens it cost. A route with guards or interceptors of
  * its own is never learned: the fast path would skip them, so it must not answer for it. Runs after
  * the guards (it sees what they decided) and before the cache interceptor.
  */
@@ -65,6 +65,6 @@ export class FastPathLearner implements NestInterceptor {
     const ownGuards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets);
     const ownInterceptors = this.reflector.getAllAndMerge<unknown[]>(INTERCEPTORS_METADATA, targets);
     if (ownGuards.length > 0 || ownInterceptors.length > 0) return;
-    this.routes.add(route, { perCaller: options.perCaller === true, cost: request.rateLimitCost });
+    this.routes.add(route, { scope: options.scope, cost: request.rateLimitCost });
   }
 }

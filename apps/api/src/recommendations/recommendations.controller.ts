@@ -15,7 +15,6 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import {
   RECOMMENDATION_EXAMPLE,
   recommendationBodySchema,
-  recommendationsCacheTag,
   type RecommendationBody,
 } from '@platform/recommendations';
 import {
@@ -26,6 +25,7 @@ import {
 } from './recommendations.schemas';
 import { assertBatchWithinTier } from './batch-limit';
 import { RecommendationsService } from './recommendations.service';
+import { userRecommendationsTags } from './user-cache-tags';
 
 @ApiTags('recommendations')
 @Controller({ version: '1' })
@@ -44,18 +44,15 @@ export class RecommendationsController {
   })
   @ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the ETag' })
   @ApiErrors(400, 404)
-  // The same for every caller (users are the service's own), so one cached copy serves everyone.
-  @CachedResponse({
-    ttlMs: 3_600_000,
-    l1TtlMs: 60_000,
-    tags: (request) => [recommendationsCacheTag((request.params as { userId?: string }).userId ?? '')],
-  })
+  // The same for every key of a tenant (users are the tenant's), so one cached copy per tenant.
+  @CachedResponse({ ttlMs: 3_600_000, l1TtlMs: 60_000, scope: 'tenant', tags: userRecommendationsTags })
   async one(
+    @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
     // No query parameters: random ones would otherwise each make a new cache entry (cache busting).
     @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
   ): Promise<RecommendationBody> {
-    const body = await this.recommendations.findOne(params.userId);
+    const body = await this.recommendations.findOne(caller.tenantId, params.userId);
     if (!body) {
       throw new ApiError(
         404,
@@ -89,7 +86,7 @@ export class RecommendationsController {
   ): Promise<z.infer<typeof batchResponseSchema>> {
     const ids = [...new Set(query.user_ids)];
     assertBatchWithinTier(caller, ids.length);
-    const found = await this.recommendations.findMany(ids);
+    const found = await this.recommendations.findMany(caller.tenantId, ids);
     const results = ids.map((userId) => {
       const recommendations = found.get(userId);
       return recommendations
@@ -102,11 +99,16 @@ export class RecommendationsController {
 
   @Post('users/:userId/recommendations/invalidate')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Drop the cached recommendations of a user on every instance' })
+  @ApiOperation({
+    summary: "Drop the cached recommendations of one of the tenant's users on every instance",
+  })
   @ApiZodParams(userParamsSchema)
   @ApiZodResponse(204, undefined, { description: 'Dropped on every instance' })
   @ApiErrors(400)
-  async invalidate(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
-    await this.recommendations.invalidate(params.userId);
+  async invalidate(
+    @CurrentCaller() caller: Caller,
+    @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
+  ) {
+    await this.recommendations.invalidate(caller.tenantId, params.userId);
   }
 }

@@ -2,7 +2,6 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
 import { ApiErrors, ApiZodQuery, openApiSchema, ZodValidationPipe } from '@platform/http';
-import { recommendationsCacheTag } from '@platform/recommendations';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { assertBatchWithinTier } from '../recommendations/batch-limit';
@@ -12,6 +11,7 @@ import {
   userParamsSchema,
 } from '../recommendations/recommendations.schemas';
 import { RecommendationsService } from '../recommendations/recommendations.service';
+import { userRecommendationsTags } from '../recommendations/user-cache-tags';
 import { seedAnswerSchema, seedBatchSchema, seedMessageSchema, type SeedBatch } from './seed-api.schemas';
 import { seedInvalidated, toSeedShape } from './seed-shape';
 
@@ -39,16 +39,13 @@ export class SeedApiController {
   @ApiResponse({ status: 200, schema: openApiSchema(seedAnswerSchema) })
   @ApiErrors(400, 401, 429)
   // Cached like the /v1 read and dropped with it: the worker invalidates the same tag on recompute.
-  @CachedResponse({
-    ttlMs: 3_600_000,
-    l1TtlMs: 60_000,
-    tags: (request) => [recommendationsCacheTag((request.params as { userId?: string }).userId ?? '')],
-  })
+  @CachedResponse({ ttlMs: 3_600_000, l1TtlMs: 60_000, scope: 'tenant', tags: userRecommendationsTags })
   async one(
+    @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
     @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
   ) {
-    const body = await this.recommendations.findOne(params.userId);
+    const body = await this.recommendations.findOne(caller.tenantId, params.userId);
     return toSeedShape(params.userId, body);
   }
 
@@ -65,7 +62,7 @@ export class SeedApiController {
   ): Promise<SeedBatch> {
     // The seed answered one result per id asked, repeats included; the tier caps how many.
     assertBatchWithinTier(caller, query.user_ids.length);
-    const found = await this.recommendations.findMany(query.user_ids);
+    const found = await this.recommendations.findMany(caller.tenantId, query.user_ids);
     const results = query.user_ids.map((id) => toSeedShape(id, found.get(id)));
     // Every id gets an answer (its recommendations, or the seed's no-data body, which the seed counted
     // as successful too); a read that fails fails the whole request with an error status instead.
@@ -78,8 +75,11 @@ export class SeedApiController {
   @ApiParam(USER_ID_PARAM)
   @ApiResponse({ status: 200, schema: openApiSchema(seedMessageSchema) })
   @ApiErrors(400, 401, 429)
-  async invalidate(@Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string }) {
-    await this.recommendations.invalidate(params.userId);
+  async invalidate(
+    @CurrentCaller() caller: Caller,
+    @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },
+  ) {
+    await this.recommendations.invalidate(caller.tenantId, params.userId);
     return seedInvalidated(params.userId);
   }
 }

@@ -29,6 +29,8 @@ const SUBSCRIPTION_EXAMPLE: SubscriptionView = {
   id: '9d2f6a1c-7e3b-4c58-a0d4-6b1e8f2c3a95',
   url: 'https://hooks.example.org/recommendations',
   events: ['recommendations.updated'],
+  status: 'active',
+  createdBy: '0b7e9c52-3f1a-4d8e-9a6b-5c2d1e0f4a37',
   createdAt: '2026-12-02T05:00:00.000Z',
 };
 
@@ -57,17 +59,19 @@ export class WebhooksController {
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(createWebhookSchema)) body: CreateWebhook,
   ): Promise<z.infer<typeof createdSubscriptionSchema>> {
-    return this.webhooks.create(caller.apiKeyId, body);
+    return this.webhooks.create(caller, body);
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's webhook subscriptions (secrets are never returned)" })
+  @ApiOperation({
+    summary: "The tenant's webhook subscriptions, active and disabled (secrets are never returned)",
+  })
   @ApiZodResponse(200, z.array(subscriptionSchema), {
     description: 'Oldest first',
     example: [SUBSCRIPTION_EXAMPLE],
   })
   list(@CurrentCaller() caller: Caller): Promise<SubscriptionView[]> {
-    return this.webhooks.list(caller.apiKeyId);
+    return this.webhooks.list(caller);
   }
 
   @Post(':id/rotate-secret')
@@ -93,7 +97,7 @@ export class WebhooksController {
     @Param(new ZodValidationPipe(webhookParamsSchema, 'params')) params: { id: string },
     @Body(new ZodValidationPipe(rotateSecretSchema)) body: RotateSecret,
   ): Promise<RotatedSecret> {
-    return this.webhooks.rotateSecret(caller.apiKeyId, params.id, body);
+    return this.webhooks.rotateSecret(caller, params.id, body);
   }
 
   @Delete(':id')
@@ -106,6 +110,6 @@ export class WebhooksController {
     @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(webhookParamsSchema, 'params')) params: { id: string },
   ) {
-    await this.webhooks.remove(caller.apiKeyId, params.id);
+    await this.webhooks.remove(caller, params.id);
   }
 }

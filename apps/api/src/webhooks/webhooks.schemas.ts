@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { isWebhookSecret } from '@platform/webhooks';
 
 export const WEBHOOK_EVENTS = ['recommendations.updated'] as const;
-export const MAX_SUBSCRIPTIONS_PER_KEY = 25;
 
 function webhookSecretSchema() {
   return z
@@ -38,6 +37,10 @@ export const subscriptionSchema = z.strictObject({
   id: z.uuid(),
   url: z.string(),
   events: z.array(z.enum(WEBHOOK_EVENTS)),
+  status: z.enum(['active', 'disabled']).meta({
+    description: 'disabled: the API key that created it was revoked; nothing is delivered to it any more',
+  }),
+  createdBy: z.uuid().meta({ description: 'The API key that created it (revoking that key disables it)' }),
   createdAt: z.iso.datetime(),
 });
 export type SubscriptionView = z.infer<typeof subscriptionSchema>;

@@ -1,7 +1,7 @@
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
-import { runAs, UserEvent, WebhookSubscription } from '@platform/database';
+import { ApiKey, runAs, Tenant, UserEvent, WebhookSubscription } from '@platform/database';
 import { Outbox, ProcessorFor, type JobHandlers, type QueueProcessor } from '@platform/queue';
 import {
   computeRecommendations,
@@ -36,33 +36,40 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
   readonly handlers: JobHandlers<'recommendations'> = {
     // As the user: the API remembered the events' commit under this key, so a lagging replica is
     // skipped; our own write below is remembered under it too, for the API's next read.
-    'recommendations.recompute': ({ userId }, ctx) =>
-      runAs(userConsistencyKey(userId), () => this.recompute(userId, ctx.signal)),
+    'recommendations.recompute': ({ tenantId, userId }, ctx) =>
+      runAs(userConsistencyKey(tenantId, userId), () => this.recompute(tenantId, userId, ctx.signal)),
   };
 
-  private async recompute(userId: string, signal: AbortSignal) {
+  private async recompute(tenantId: string, userId: string, signal: AbortSignal) {
     const events = await this.events.find({
-      where: { userId },
+      where: { tenantId, userId },
       select: { type: true, category: true, occurredAt: true },
       order: { occurredAt: 'DESC' },
       take: MAX_EVENTS,
     });
-    const body = computeRecommendations(userId, events, await this.popularCategories());
+    const body = computeRecommendations(userId, events, await this.popularCategories(tenantId));
+    // The tenant's own subscribers only, and only enabled ones (see enabledSubscriptions).
     const subscribers = await this.subscriptions
       .createQueryBuilder('s')
       .select('s.id', 'id')
-      .where('s.deleted_at IS NULL AND :event = ANY(s.events)', { event: RECOMMENDATIONS_UPDATED })
+      .innerJoin(ApiKey, 'k', 'k.id = s.api_key_id AND k.revoked_at IS NULL')
+      .innerJoin(Tenant, 't', 't.id = s.tenant_id AND t.suspended_at IS NULL')
+      .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL AND :event = ANY(s.events)', {
+        tenantId,
+        event: RECOMMENDATIONS_UPDATED,
+      })
       .getRawMany<{ id: string }>();
 
     // A try that timed out is being retried already: it must not write (and notify) a second time.
     signal.throwIfAborted();
     const { result: version } = await this.outbox.transaction(async (tx) => {
       const [row] = await tx.manager.query<Array<{ version: number }>>(
-        `INSERT INTO recommendations (user_id, body, version, computed_at) VALUES ($1, $2, 1, now())
-         ON CONFLICT (user_id) DO UPDATE SET body = EXCLUDED.body, version = recommendations.version + 1,
-                                             computed_at = now()
+        `INSERT INTO recommendations (tenant_id, user_id, body, version, computed_at)
+         VALUES ($1, $2, $3, 1, now())
+         ON CONFLICT (tenant_id, user_id) DO UPDATE
+           SET body = EXCLUDED.body, version = recommendations.version + 1, computed_at = now()
          RETURNING version`,
-        [userId, JSON.stringify(body)],
+        [tenantId, userId, JSON.stringify(body)],
       );
       for (const { id } of subscribers) {
         await tx.enqueue('webhook.deliver', {
@@ -76,20 +83,26 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
       }
       return row.version;
     });
-    await this.cache.invalidateTags([recommendationsCacheTag(userId)]);
+    await this.cache.invalidateTags([recommendationsCacheTag(tenantId, userId)]);
     return { userId, version, events: events.length, webhooks: subscribers.length };
   }
 
-  /** The most active categories of the last week, shared by every recompute for a minute. */
-  private popularCategories(): Promise<string[]> {
+  /**
+   * The most active categories of the tenant's last week, shared by the tenant's recomputes for a
+   * minute: one tenant's events never put text into another tenant's explore categories.
+   */
+  private popularCategories(tenantId: string): Promise<string[]> {
     return this.cache.wrap(
-      'recs:popular-categories',
+      `recs:popular-categories:${tenantId}`,
       async () => {
         const rows = await this.events
           .createQueryBuilder('e')
           .select('e.category', 'category')
           .addSelect('count(*)', 'n')
-          .where(`e.occurred_at > now() - make_interval(days => :days)`, { days: POPULAR_WINDOW_DAYS })
+          .where(`e.tenant_id = :tenantId AND e.occurred_at > now() - make_interval(days => :days)`, {
+            tenantId,
+            days: POPULAR_WINDOW_DAYS,
+          })
           .groupBy('e.category')
           .orderBy('n', 'DESC')
           .addOrderBy('e.category', 'ASC')

@@ -35,13 +35,18 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
     const [subscription] = await this.dataSource.query<
       Array<{ url: string; secret: string; previous_secret: string | null }>
     >(
-      `SELECT url, secret,
-              CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
-         FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`,
+      // Enabled: not deleted, the key that created it not revoked, its tenant not suspended.
+      `SELECT s.url, s.secret,
+              CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret
+         FROM webhook_subscriptions s
+         JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL
+         JOIN tenants t ON t.id = s.tenant_id AND t.suspended_at IS NULL
+        WHERE s.id = $1 AND s.deleted_at IS NULL`,
       [payload.subscriptionId],
     );
-    // Unsubscribed since the event: nothing to deliver, and nothing to retry.
-    if (!subscription) return { skipped: 'subscription removed' };
+    // Unsubscribed, disabled (key revoked) or suspended since the event: nothing to deliver, and
+    // nothing to retry; a resumed tenant gets the deliveries of later events.
+    if (!subscription) return { skipped: 'subscription removed or disabled' };
     const host = new URL(subscription.url).host;
     const timeoutMs = this.config.webhooks.timeoutMs;
     const breaker = this.breakers.get(`webhook:${host}`, {

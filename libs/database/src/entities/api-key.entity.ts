@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Tenant } from './tenant.entity';
 import { Tier } from './tier.entity';
 
 /** An API key, stored only as the SHA-256 of the secret; the secret is shown once, at creation. */
@@ -23,6 +24,13 @@ export class ApiKey {
   @ManyToOne(() => Tier, { onDelete: 'RESTRICT', onUpdate: 'CASCADE' })
   @JoinColumn({ name: 'tier', referencedColumnName: 'name' })
   tier?: Tier;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  @ManyToOne(() => Tenant, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'tenant_id' })
+  tenant?: Tenant;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -3,6 +3,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /** The latest computed recommendations for a user; `body` is the API's response shape. */
 @Entity({ name: 'recommendations' })
 export class Recommendation {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
   @PrimaryColumn({ name: 'user_id', type: 'text' })
   userId!: string;
 

@@ -8,6 +8,10 @@ export class UserEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
+  /** The tenant the user belongs to: (tenant_id, user_id) is one user. */
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
   @Column({ name: 'user_id', type: 'text' })
   userId!: string;
 

@@ -5,6 +5,11 @@ export class WebhookSubscription {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** The tenant whose users' events it receives; any of the tenant's keys manages it. */
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  /** The key that created it: revoking that key disables it. */
   @Column({ name: 'api_key_id', type: 'uuid' })
   apiKeyId!: string;
 

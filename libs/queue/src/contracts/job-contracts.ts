@@ -30,11 +30,12 @@ const counterName = z
 export const JOB_CONTRACTS = {
   'recommendations.recompute': contract({
     queue: 'recommendations',
-    schema: z.strictObject({ userId: z.string().min(1).max(128) }),
+    // A user is a (tenant, user id) pair: the same id in two tenants is two users.
+    schema: z.strictObject({ tenantId: z.uuid(), userId: z.string().min(1).max(128) }),
     description: "Recompute one user's recommendations from their events.",
     public: false,
     // A burst of events for one user runs one recompute (plus one if events arrive while it runs).
-    coalesce: { key: ({ userId }) => `recompute-${userId}`, delayMs: 250 },
+    coalesce: { key: ({ tenantId, userId }) => `recompute-${tenantId}-${userId}`, delayMs: 250 },
   }),
   'webhook.deliver': contract({
     queue: 'webhooks',

@@ -9,11 +9,12 @@ import { ResilienceModule } from '@platform/resilience';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKey } from '@platform/database';
 import { ApiKeysService } from '../../auth/api-keys.service';
+import { TenantsModule } from '../../tenants/tenants.module';
 import { TiersModule } from '../../tiers/tiers.module';
 
 /**
  * What the admin CLI needs and nothing of HTTP: the same services the admin routes use (API keys,
- * tiers), over the same database and cache, so a change made here reaches every running instance
+ * tiers, tenants), over the same database and cache, so a change made here reaches every running instance
  * through the cache's invalidation bus exactly as a change through the routes does.
  */
 @Module({})
@@ -31,6 +32,7 @@ export class AdminCliModule {
         TieredCacheModule,
         TypeOrmModule.forFeature([ApiKey]),
         TiersModule,
+        TenantsModule,
       ],
       // The service classes themselves, not the HTTP modules around them (no guards or controllers).
       providers: [ApiKeysService],

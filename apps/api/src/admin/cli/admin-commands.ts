@@ -1,22 +1,30 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ApiKeysService } from '../../auth/api-keys.service';
+import { tenantNameSchema, tenantParamsSchema } from '../../tenants/tenants.schemas';
+import type { TenantsService } from '../../tenants/tenants.service';
 import type { TierLimits, TiersService } from '../../tiers/tiers.service';
 import { apiKeyParamsSchema, createApiKeySchema, tierLimitsSchema, tierParamsSchema } from '../admin.schemas';
 
 export const ADMIN_USAGE = `Usage: npm run -s admin -- <command>
 
-  keys create --tier <tier> [--name <name>]   create an API key (the key is printed only now)
+  keys create --tier <tier> [--name <name>] [--tenant <id>]
+                                              create an API key (the key is printed only now), in
+                                              the tenant given or in a new tenant of its own
   keys revoke <id>                            revoke an API key; every instance refuses it at once
+  tenants create <name>                       create a tenant
+  tenants suspend <id> | tenants resume <id>  refuse (403) or accept again the tenant's keys
   tiers get <name>                            a tier's limits
   tiers set <name> [--rate-per-minute <n>] [--burst <n>] [--default-priority critical|high|normal|low]
             [--max-batch <n>]                 create a tier (every limit given) or change some limits
 
-Prints JSON on stdout. Exit codes: 0 done, 1 refused (unknown key or tier), 2 bad usage.`;
+Prints JSON on stdout. Exit codes: 0 done, 1 refused (unknown key, tier or tenant), 2 bad usage.`;
 
 export type AdminCommand =
-  | { kind: 'keys create'; name: string; tier: string }
+  | { kind: 'keys create'; name: string; tier: string; tenant?: string }
   | { kind: 'keys revoke'; id: string }
+  | { kind: 'tenants create'; name: string }
+  | { kind: 'tenants suspend' | 'tenants resume'; id: string }
   | { kind: 'tiers get'; name: string }
   | { kind: 'tiers set'; name: string; limits: Partial<Omit<TierLimits, 'name'>> };
 
@@ -34,6 +42,7 @@ export class UsageError extends Error {
 const OPTION_NAMES: Record<string, string> = {
   name: '--name or <name>',
   tier: '--tier',
+  tenant: '--tenant',
   id: '<id>',
   ratePerMinute: '--rate-per-minute',
   burst: '--burst',
@@ -84,9 +93,20 @@ export function parseAdminCommand(argv: readonly string[]): AdminCommand {
   const kind = `${group ?? ''} ${action ?? ''}`.trim();
   switch (kind) {
     case 'keys create': {
-      const { values } = parse(args, { tier: { type: 'string' }, name: { type: 'string' } }, 0);
-      return { kind, ...check(createApiKeySchema, { name: values.name ?? 'admin-cli', tier: values.tier }) };
+      const options = {
+        tier: { type: 'string' },
+        name: { type: 'string' },
+        tenant: { type: 'string' },
+      } as const;
+      const { values } = parse(args, options, 0);
+      const input = { name: values.name ?? 'admin-cli', tier: values.tier, tenant: values.tenant };
+      return { kind, ...check(createApiKeySchema, input) };
     }
+    case 'tenants create':
+      return { kind, name: check(tenantNameSchema, parse(args, {}, 1).positionals[0]) };
+    case 'tenants suspend':
+    case 'tenants resume':
+      return { kind, ...check(tenantParamsSchema, { id: parse(args, {}, 1).positionals[0] }) };
     case 'keys revoke':
       return { kind, ...check(apiKeyParamsSchema, { id: parse(args, {}, 1).positionals[0] }) };
     case 'tiers get':
@@ -122,6 +142,7 @@ export class AdminCommands {
   constructor(
     private readonly keys: ApiKeysService,
     private readonly tiers: TiersService,
+    private readonly tenants: TenantsService,
   ) {}
 
   async execute(command: AdminCommand): Promise<CommandResult> {
@@ -129,8 +150,20 @@ export class AdminCommands {
       case 'keys create': {
         if (!(await this.tiers.find(command.tier)))
           return refused('tier_not_found', `Unknown tier: ${command.tier}`);
-        const { id, key, name, tier, createdAt } = await this.keys.issue(command.name, command.tier);
-        return { exitCode: 0, output: { id, key, name, tier, createdAt } };
+        if (command.tenant && !(await this.tenants.find(command.tenant)))
+          return refused('tenant_not_found', `Unknown tenant: ${command.tenant}`);
+        const issued = await this.keys.issue(command.name, command.tier, command.tenant);
+        const { id, key, name, tier, tenant, createdAt } = issued;
+        return { exitCode: 0, output: { id, key, name, tier, tenant, createdAt } };
+      }
+      case 'tenants create':
+        return { exitCode: 0, output: await this.tenants.create(command.name) };
+      case 'tenants suspend':
+      case 'tenants resume': {
+        const tenant = await this.tenants.setSuspended(command.id, command.kind === 'tenants suspend');
+        return tenant
+          ? { exitCode: 0, output: tenant }
+          : refused('tenant_not_found', `No tenant ${command.id}`);
       }
       case 'keys revoke':
         return (await this.keys.revoke(command.id))
