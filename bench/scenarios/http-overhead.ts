@@ -30,13 +30,13 @@ export const run: Scenario = async (options) => {
     cpuProfDir: options.flags['cpu-prof'] && `${options.flags['cpu-prof']}/node-${options.runtime.version}`,
   });
   try {
-    await stack.dataSource.query(`INSERT INTO recommendations (user_id, body) VALUES ($1, $2::jsonb)`, [
-      SEEDED_USER,
-      JSON.stringify(seededBody(SEEDED_USER)),
-    ]);
+    await stack.dataSource.query(
+      `INSERT INTO recommendations (tenant_id, user_id, body) VALUES ($1, $2, $3::jsonb)`,
+      [stack.tenantId, SEEDED_USER, JSON.stringify(seededBody(SEEDED_USER))],
+    );
     const keys = [stack.apiKey];
     for (let i = 1; i < keyCount; i += 1) {
-      keys.push((await issueApiKey(stack.dataSource, `bench-${i}`, 'internal')).key);
+      keys.push((await issueApiKey(stack.dataSource, `bench-${i}`, 'internal', stack.tenantId)).key);
     }
     const requests = keys.map((key) => ({ method: 'GET' as const, path, headers: { 'x-api-key': key } }));
     const url = `${stack.apiUrl}${path}`;

@@ -15,8 +15,8 @@ export async function seed(
   apiKeyId: string,
 ) {
   await run(
-    `INSERT INTO user_events (user_id, type, category, occurred_at, api_key_id)
-     SELECT 'u' || i,
+    `INSERT INTO user_events (tenant_id, user_id, type, category, occurred_at, api_key_id)
+     SELECT (SELECT tenant_id FROM api_keys WHERE id = $2), 'u' || i,
             CASE WHEN (i + j) % 4 = 0 THEN 'purchase' ELSE 'search' END,
             ($3::text[])[1 + ((i * 7 + j * 3) % 20)],
             now() - make_interval(secs => (i + j) % 86400),
@@ -26,8 +26,8 @@ export async function seed(
     [users, apiKeyId, CATEGORIES],
   );
   await run(
-    `INSERT INTO recommendations (user_id, body)
-     SELECT user_id, jsonb_build_object(
+    `INSERT INTO recommendations (tenant_id, user_id, body)
+     SELECT tenant_id, user_id, jsonb_build_object(
               'userId', user_id,
               'weightage', jsonb_object_agg(category, w),
               'search_weight', jsonb_object_agg(category, s),
@@ -38,15 +38,15 @@ export async function seed(
                 'searches', sum(searches), 'purchases', sum(purchases), 'categories', count(*),
                 'lastEventAt', max(last_at), 'computedAt', now(),
                 'model', '{"searchWeight":1,"purchaseWeight":3,"halfLifeDays":30}'::jsonb))
-       FROM (SELECT user_id, category,
+       FROM (SELECT tenant_id, user_id, category,
                     count(*) FILTER (WHERE type = 'search') AS searches,
                     count(*) FILTER (WHERE type = 'purchase') AS purchases,
                     count(*) FILTER (WHERE type = 'search') * 1.0 AS s,
                     count(*) FILTER (WHERE type = 'purchase') * 3.0 AS p,
                     count(*) FILTER (WHERE type = 'search') + 3.0 * count(*) FILTER (WHERE type = 'purchase') AS w,
                     max(occurred_at) AS last_at
-               FROM user_events GROUP BY user_id, category) per_category
-      GROUP BY user_id`,
+               FROM user_events GROUP BY tenant_id, user_id, category) per_category
+      GROUP BY tenant_id, user_id`,
   );
   await run('ANALYZE user_events');
   await run('ANALYZE recommendations');

@@ -70,7 +70,8 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     options.progress(`seeding ${users} users`);
     const seedStarted = Date.now();
     const [{ id: apiKeyId }] = await stack.dataSource.query<Array<{ id: string }>>(
-      `SELECT id FROM api_keys LIMIT 1`,
+      `SELECT id FROM api_keys WHERE tenant_id = $1 LIMIT 1`,
+      [stack.tenantId],
     );
     await seed((sql, params) => stack.dataSource.query(sql, params), users, apiKeyId);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
@@ -78,7 +79,7 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     // request but is not what limits the rate.
     const keys = [stack.apiKey];
     for (let i = 1; i < keyCount; i += 1) {
-      keys.push((await issueApiKey(stack.dataSource, `bench-${i}`, 'internal')).key);
+      keys.push((await issueApiKey(stack.dataSource, `bench-${i}`, 'internal', stack.tenantId)).key);
     }
     const sequence = drawMix(users, keys);
 

@@ -27,6 +27,8 @@ export interface Stack {
   dataSource: DataSource;
   /** A key on the `internal` tier (limits far above what the bench sends), unless a scenario wants limits. */
   apiKey: string;
+  /** Its tenant: seeded users and the scenario's other keys belong to it. */
+  tenantId: string;
   /** Process ids, for CPU accounting (the API's is the cluster primary when API_PROCESSES > 1). */
   pids: { api: number | undefined; worker: number | undefined };
   /** Where the API's and the worker's stdout (their pino log lines) go for this run. */
@@ -133,7 +135,7 @@ export async function startStack(
   const dataSource = new DataSource({ ...postgresOptions(config, databaseUrl, 'bench'), poolSize: 4 });
   await dataSource.initialize();
   await seedDefaultTiers(dataSource);
-  const apiKey = (await issueApiKey(dataSource, 'bench', 'internal')).key;
+  const { key: apiKey, tenant: tenantId } = await issueApiKey(dataSource, 'bench', 'internal');
 
   const apiPort = await freePort();
   const workerPort = await freePort();
@@ -164,6 +166,7 @@ export async function startStack(
     env,
     dataSource,
     apiKey,
+    tenantId,
     pids: { api: api.pid, worker: worker?.pid },
     logDir,
     stop: async (stopOptions = {}) => {

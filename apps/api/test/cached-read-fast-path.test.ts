@@ -19,23 +19,24 @@ describe('cached-read fast path (real API, Postgres, Redis, HTTP)', () => {
   let db: TestDatabase;
   let api: RunningApp;
   let key: string;
+  /** The reader's tenant, whose users alice and bob are; the other keys read them from it too. */
+  let tenant: string;
   const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startInProcess('api', testEnv({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }));
-    key = (await issueApiKey(db.dataSource, 'reader', 'pro')).key;
+    const reader = await issueApiKey(db.dataSource, 'reader', 'pro');
+    [key, tenant] = [reader.key, reader.tenant];
     // What the worker stores (the contract check validates every body against its schema).
     const body = (userId: string) =>
       JSON.stringify(
         computeRecommendations(userId, [{ type: 'purchase', category: 'books', occurredAt: new Date() }], []),
       );
-    await db.dataSource.query(`INSERT INTO recommendations (user_id, body) VALUES ($1, $2), ($3, $4)`, [
-      'alice',
-      body('alice'),
-      'bob',
-      body('bob'),
-    ]);
+    await db.dataSource.query(
+      `INSERT INTO recommendations (tenant_id, user_id, body) VALUES ($5, $1, $2), ($5, $3, $4)`,
+      ['alice', body('alice'), 'bob', body('bob'), reader.tenant],
+    );
   });
   afterAll(async () => {
     await api?.close();
@@ -119,7 +120,7 @@ describe('cached-read fast path (real API, Postgres, Redis, HTTP)', () => {
     ).toBe(204);
     expect((await get('/v1/users/alice/recommendations')).headers.get('x-cache')).not.toBe('HIT-L1');
 
-    const { id, key: doomed } = await issueApiKey(db.dataSource, 'doomed', 'free');
+    const { id, key: doomed } = await issueApiKey(db.dataSource, 'doomed', 'free', tenant);
     expect((await get('/v1/users/bob/recommendations', {}, doomed)).status).toBe(200);
     expect((await get('/v1/users/bob/recommendations', {}, doomed)).headers.get('x-cache')).toBe('HIT-L1');
     const revoked = await fetch(`${api.baseUrl}/v1/admin/api-keys/${id}`, {
@@ -133,7 +134,7 @@ describe('cached-read fast path (real API, Postgres, Redis, HTTP)', () => {
   });
 
   it('takes the same tokens: a free key gets exactly its burst, then the same 429 envelope', async () => {
-    const { key: free } = await issueApiKey(db.dataSource, 'free-reader', 'free');
+    const { key: free } = await issueApiKey(db.dataSource, 'free-reader', 'free', tenant);
     const started = performance.now();
     const statuses: number[] = [];
     let limited: Response | undefined;

@@ -14,13 +14,15 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
   let api: RunningApp;
   let key: string;
   let freeKey: string;
+  let tenant: string;
 
   /** What the worker would store for a user whose one event is a purchase in `category`. */
   const put = (userId: string, category: string) =>
     db.dataSource.query(
-      `INSERT INTO recommendations (user_id, body, version, computed_at) VALUES ($1, $2, 1, now())
-       ON CONFLICT (user_id) DO UPDATE SET body = EXCLUDED.body, version = recommendations.version + 1`,
+      `INSERT INTO recommendations (tenant_id, user_id, body, version, computed_at) VALUES ($1, $2, $3, 1, now())
+       ON CONFLICT (tenant_id, user_id) DO UPDATE SET body = EXCLUDED.body, version = recommendations.version + 1`,
       [
+        tenant,
         userId,
         JSON.stringify(
           computeRecommendations(userId, [{ type: 'purchase', category, occurredAt: new Date() }], []),
@@ -31,8 +33,9 @@ describe('recommendation reads: single (cached, ETag), batch (capped per tier), 
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startInProcess('api', testEnv({ DATABASE_URL: db.url }));
-    key = (await issueApiKey(db.dataSource, 'reader', 'pro')).key;
-    freeKey = (await issueApiKey(db.dataSource, 'small', 'free')).key;
+    const reader = await issueApiKey(db.dataSource, 'reader', 'pro');
+    [key, tenant] = [reader.key, reader.tenant];
+    freeKey = (await issueApiKey(db.dataSource, 'small', 'free', tenant)).key;
     await put('u1', 'books');
     await put('u2', 'garden');
   });
