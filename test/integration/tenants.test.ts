@@ -406,6 +406,10 @@ describe('tenants', () => {
     expect(badTenant.body.fields).toEqual([{ field: 'body.tenant', message: 'no such tenant' }]);
     expect((await admin('GET', '/v1/admin/tenants/not-a-uuid')).status).toBe(400);
     expect((await admin('POST', '/v1/admin/tenants', { name: '' })).status).toBe(400);
+    // Metrics stay bounded: no tenant id (nor key id) as a label value.
+    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('http_server_request_duration_seconds');
+    for (const id of [tenantA, tenantB, a3.id]) expect(metrics).not.toContain(id);
     // An API key is not an admin credential.
     expect((await call(a1, 'GET', '/v1/admin/tenants')).status).toBe(401);
   });
