@@ -13,7 +13,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setTitle('Platform API')
       .setDescription(
         'Versioned REST API. Errors are JSON: { error, message, requestId, fields? }; 429 and 503 carry Retry-After. ' +
-          'Every API key belongs to a tenant, and every user id in a request means a user of the caller\'s tenant: ' +
+          "Every API key belongs to a tenant, and every user id in a request means a user of the caller's tenant: " +
           "another tenant's users, webhook subscriptions and jobs are not found (404, never 403, so existence does not leak). " +
           'Keys of one tenant see the same users, subscriptions and jobs; rate limits stay per key (its tier). ' +
           'A key whose tenant an admin suspended gets 403 tenant_suspended; a revoked key 401. ' +

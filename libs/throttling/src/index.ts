@@ -1,6 +1,7 @@
 export { ThrottlingModule } from './throttling.module';
 export { ThrottleService, THROTTLE_BREAKER, type BucketRequest } from './throttle.service';
 export { AuthenticatedRoute, ThrottleCost } from './throttle.decorators';
+export { THROTTLE_COST, type ThrottleCostOf } from './throttle-metadata';
 export { CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
 export { AuthFailureLimiter } from './auth-failure-limiter';
 export { RedisTokenBucket } from './redis-token-bucket';

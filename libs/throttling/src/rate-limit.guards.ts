@@ -16,7 +16,12 @@ import { applyDecision } from './rate-limit-response';
 import type { BucketRequest } from './throttle.service';
 import { ThrottleService } from './throttle.service';
 import { subjectBucket } from './rate-limit-subject';
-import { AUTHENTICATED_ROUTE, THROTTLE_COST } from './throttle-metadata';
+import {
+  AUTHENTICATED_ROUTE,
+  resolveThrottleCost,
+  THROTTLE_COST,
+  type ThrottleCostOf,
+} from './throttle-metadata';
 
 /**
  * @nestjs/throttler's guard (so `@Throttle` and `@SkipThrottle` keep working) with its fixed-window
@@ -46,12 +51,15 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
   protected override async handleRequest({ context, limit, ttl }: ThrottlerRequest): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const cost =
-      this.reflector.getAllAndOverride<number | undefined>(THROTTLE_COST, [
+    const bucket = await this.bucketFor(request, context, limit, ttl);
+    const cost = resolveThrottleCost(
+      this.reflector.getAllAndOverride<ThrottleCostOf | undefined>(THROTTLE_COST, [
         context.getHandler(),
         context.getClass(),
-      ]) ?? 1;
-    const bucket = await this.bucketFor(request, context, limit, ttl);
+      ]),
+      request,
+      bucket.limits.burst,
+    );
     const decision = this.throttle.tryTake(bucket, cost) ?? (await this.throttle.take(bucket, cost));
     applyDecision(reply, decision, 'Rate limit exceeded; retry after the time in Retry-After');
     if (request.rateLimitSubject) request.rateLimitCost = cost;

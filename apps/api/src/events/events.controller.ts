@@ -3,7 +3,9 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ApiError, ApiErrors, ApiZodBody, ApiZodResponse, ZodValidationPipe } from '@platform/http';
+import { ThrottleCost } from '@platform/throttling';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
+import { perEventCost } from '../pipeline/request-costs';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import {
   acceptedEventsSchema,
@@ -23,6 +25,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Post()
+  @ThrottleCost(perEventCost)
   @HttpCode(202)
   @ApiOperation({
     summary:

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { CACHED_RESPONSE, type CachedResponseOptions, type CacheScope } from '@platform/cache';
+import { THROTTLE_COST } from '@platform/throttling';
 
 /** A cached GET route the fast path may answer, as the full pipeline served it. */
 export interface FastPathRoute {
@@ -65,6 +66,8 @@ export class FastPathLearner implements NestInterceptor {
     const ownGuards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets);
     const ownInterceptors = this.reflector.getAllAndMerge<unknown[]>(INTERCEPTORS_METADATA, targets);
     if (ownGuards.length > 0 || ownInterceptors.length > 0) return;
+    // A cost computed per request cannot be learned from one request.
+    if (typeof this.reflector.getAllAndOverride<unknown>(THROTTLE_COST, targets) === 'function') return;
     this.routes.add(route, { scope: options.scope, cost: request.rateLimitCost });
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CachedResponse } from '@platform/cache';
+import { ThrottleCost } from '@platform/throttling';
 import {
   ApiError,
   ApiErrors,
@@ -11,6 +12,7 @@ import {
   ZodValidationPipe,
 } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
+import { INVALIDATION_COST, perUserIdCost } from '../pipeline/request-costs';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import {
   RECOMMENDATION_EXAMPLE,
@@ -64,6 +66,7 @@ export class RecommendationsController {
   }
 
   @Get('recommendations')
+  @ThrottleCost(perUserIdCost)
   @ApiOperation({
     summary: "Several users' recommendations: { successful, failed, results }; ids capped per tier",
   })
@@ -98,6 +101,7 @@ export class RecommendationsController {
   }
 
   @Post('users/:userId/recommendations/invalidate')
+  @ThrottleCost(INVALIDATION_COST)
   @HttpCode(204)
   @ApiOperation({
     summary: "Drop the cached recommendations of one of the tenant's users on every instance",

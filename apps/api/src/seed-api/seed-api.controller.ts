@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
+import { ThrottleCost } from '@platform/throttling';
 import { ApiErrors, ApiZodQuery, openApiSchema, ZodValidationPipe } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
+import { INVALIDATION_COST, perUserIdCost } from '../pipeline/request-costs';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { assertBatchWithinTier } from '../recommendations/batch-limit';
 import {
@@ -50,6 +52,7 @@ export class SeedApiController {
   }
 
   @Get('batch-recommend')
+  @ThrottleCost(perUserIdCost)
   @ApiOperation({
     summary: 'Seed API: several users at once, { successful, failed, results } with one result per id asked',
   })
@@ -70,6 +73,7 @@ export class SeedApiController {
   }
 
   @Post('invalidate-cache/:userId')
+  @ThrottleCost(INVALIDATION_COST)
   @HttpCode(200)
   @ApiOperation({ summary: "Seed API: drop a user's cached recommendations on every instance" })
   @ApiParam(USER_ID_PARAM)
