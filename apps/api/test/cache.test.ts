@@ -52,6 +52,16 @@ describe('tiered cache through the API (two instances, real Postgres, Redis, HTT
     expect(await second.text()).toBe(body);
   });
 
+  it('refuses query strings on /v1/me (400) instead of caching one entry per spelling', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const res = await fetch(`${one.baseUrl}/v1/me?bust=${i}`, { headers: { 'x-api-key': keyA } });
+      expect(res.status).toBe(400);
+      // The handler refused it, so nothing was stored for this spelling.
+      expect(res.headers.get('x-cache')).toBeNull();
+      expect(((await res.json()) as { error: string }).error).toBe('validation_failed');
+    }
+  });
+
   it('answers a matching If-None-Match with 304 and no body, and a stale one with 200', async () => {
     const etag = (await me(one, keyA)).headers.get('etag')!;
     const notModified = await me(one, keyA, { 'if-none-match': etag });

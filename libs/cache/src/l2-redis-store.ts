@@ -2,20 +2,58 @@ import type { RedisClient } from '@platform/redis';
 import { decodeValue, encodeValue } from './value-codec';
 
 /**
- * Deletes every key listed in a tag's set, then the set; returns the keys (relative to the prefix)
- * so other instances can drop their L1 copies. One script, so a key set under the tag meanwhile is
- * either deleted now or added to a fresh set.
+ * Stores a value and indexes it under its tags, keeping each tag's index bounded. A tag's index is a
+ * sorted set of the keys carrying it, scored by when each expires (Redis's clock), so expired members
+ * are pruned as new ones arrive and a tag holds only live entries; past `maxMembers` the entries that
+ * expire first are evicted (value and membership), so no tag grows without bound whatever the traffic.
+ * Returns the evicted keys. KEYS[1] value key; ARGV: payload, ttlMs, maxMembers, member, value prefix,
+ * then the tag index keys (same hash slot as KEYS[1]: the `{cache}` hash tag).
  */
-const DELETE_TAG_SCRIPT = `
-local keys = redis.call('SMEMBERS', KEYS[1])
-for _, key in ipairs(keys) do redis.call('DEL', ARGV[1] .. key) end
-redis.call('DEL', KEYS[1])
-return keys
+const SET_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local ttl = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local evicted = {}
+for i = 6, #ARGV do
+  local tag = ARGV[i]
+  redis.call('ZREMRANGEBYSCORE', tag, '-inf', now)
+  redis.call('ZADD', tag, now + ttl, ARGV[4])
+  local over = redis.call('ZCARD', tag) - tonumber(ARGV[3])
+  if over > 0 then
+    local oldest = redis.call('ZPOPMIN', tag, over)
+    for j = 1, #oldest, 2 do
+      redis.call('DEL', ARGV[5] .. oldest[j])
+      evicted[#evicted + 1] = oldest[j]
+    end
+  end
+  if redis.call('PTTL', tag) < ttl then redis.call('PEXPIRE', tag, ttl) end
+end
+return evicted
 `;
 
 /**
- * The shared layer: values under `<prefix>{cache}:v:<key>`, compressed when over the threshold; a set
- * per tag under `<prefix>{cache}:t:<tag>` listing its keys, kept alive as long as its longest entry.
+ * Deletes up to ARGV[2] of a tag's entries (values and memberships); returns their keys. Called until
+ * it returns fewer: each call is bounded, so invalidating a large tag never blocks Redis for long, and
+ * an entry set under the tag meanwhile is deleted by a later call or was set after the invalidation.
+ */
+const DELETE_TAG_CHUNK_SCRIPT = `
+local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[2])
+local keys = {}
+for i = 1, #popped, 2 do
+  redis.call('DEL', ARGV[1] .. popped[i])
+  keys[#keys + 1] = popped[i]
+end
+return keys
+`;
+
+/** Entries deleted per script call when a tag is invalidated. */
+const DELETE_TAG_CHUNK = 500;
+
+/**
+ * The shared layer: values under `<prefix>{cache}:v:<key>`, compressed when over the threshold; a
+ * bounded index per tag under `<prefix>{cache}:tz:<tag>` (a sorted set: `tz`, not the unbounded sets
+ * `t:` of earlier versions, which expire on their own), kept alive as long as its longest entry.
  * Every call may fail (Redis down); TieredCache runs these through the L2 breaker.
  */
 export class L2RedisStore {
@@ -26,11 +64,13 @@ export class L2RedisStore {
     private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly compressOverBytes: number,
+    /** Live entries one tag may index; more evicts those that expire first. */
+    private readonly maxTagEntries: number,
   ) {
     // One hash tag for values and tag sets: the MULTI in set(), the tag script and multi-key DEL touch
     // both, and a Redis Cluster refuses (CROSSSLOT) commands whose keys hash to different slots.
     this.valuePrefix = `${keyPrefix}{cache}:v:`;
-    this.tagPrefix = `${keyPrefix}{cache}:t:`;
+    this.tagPrefix = `${keyPrefix}{cache}:tz:`;
   }
 
   /** The value, its JSON length and how long it has left in Redis (an L1 copy must not outlive it). */
@@ -65,19 +105,33 @@ export class L2RedisStore {
     );
   }
 
-  /** Stores the value; returns the JSON's byte length (what it weighs in L1). */
-  async set(key: string, value: unknown, ttlMs: number, tags: readonly string[]): Promise<number> {
+  /**
+   * Stores the value; returns the JSON's byte length (what it weighs in L1) and the keys evicted to
+   * keep its tags bounded (other instances must drop their L1 copies of those).
+   */
+  async set(
+    key: string,
+    value: unknown,
+    ttlMs: number,
+    tags: readonly string[],
+  ): Promise<{ jsonBytes: number; evicted: string[] }> {
     const { payload, jsonBytes } = await encodeValue(value, this.compressOverBytes);
-    const multi = this.redis.multi().set(this.valuePrefix + key, payload, 'PX', ttlMs);
-    for (const tag of tags) {
-      const tagKey = this.tagPrefix + tag;
-      // NX gives a fresh set a TTL, GT extends it when this entry outlives the set.
-      multi.sadd(tagKey, key).pexpire(tagKey, ttlMs, 'NX').pexpire(tagKey, ttlMs, 'GT');
+    if (tags.length === 0) {
+      await this.redis.set(this.valuePrefix + key, payload, 'PX', ttlMs);
+      return { jsonBytes, evicted: [] };
     }
-    const results = await multi.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
-    return jsonBytes;
+    const evicted = (await this.redis.eval(
+      SET_SCRIPT,
+      1,
+      this.valuePrefix + key,
+      payload,
+      ttlMs,
+      this.maxTagEntries,
+      key,
+      this.valuePrefix,
+      ...tags.map((tag) => this.tagPrefix + tag),
+    )) as string[];
+    return { jsonBytes, evicted };
   }
 
   /** The stored payload's size in bytes (what Redis holds), for tests and diagnostics. */
@@ -91,7 +145,24 @@ export class L2RedisStore {
     await this.redis.del(...keys.map((key) => this.valuePrefix + key));
   }
 
+  /** Deletes every entry of the tag, a bounded chunk per script call; returns their keys. */
   async deleteTag(tag: string): Promise<string[]> {
-    return (await this.redis.eval(DELETE_TAG_SCRIPT, 1, this.tagPrefix + tag, this.valuePrefix)) as string[];
+    const deleted: string[] = [];
+    for (;;) {
+      const chunk = (await this.redis.eval(
+        DELETE_TAG_CHUNK_SCRIPT,
+        1,
+        this.tagPrefix + tag,
+        this.valuePrefix,
+        DELETE_TAG_CHUNK,
+      )) as string[];
+      deleted.push(...chunk);
+      if (chunk.length < DELETE_TAG_CHUNK) return deleted;
+    }
+  }
+
+  /** How many live entries a tag indexes (for tests and diagnostics). */
+  tagSize(tag: string): Promise<number> {
+    return this.redis.zcard(this.tagPrefix + tag);
   }
 }

@@ -20,6 +20,8 @@ export interface TieredCacheSettings {
   l1TtlMs: number;
   l2TtlMs: number;
   compressOverBytes: number;
+  /** Live entries one tag may index in L2; more evicts those that expire first. */
+  maxTagEntries: number;
 }
 
 export interface CacheEntryOptions<T = unknown> {
@@ -72,7 +74,7 @@ export class TieredCache {
     private readonly breaker: NamedBreaker,
   ) {
     this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });
-    this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes);
+    this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes, settings.maxTagEntries);
     this.bus = new InvalidationBus(redis, subscriber, settings.keyPrefix, {
       onRemote: (message) => this.dropLocal(message, 'remote'),
       onResubscribed: () => this.dropAllLocal('missed invalidations while the subscription was down'),
@@ -241,6 +243,11 @@ export class TieredCache {
     await this.invalidateShared(message);
   }
 
+  /** How many live entries a tag indexes in L2 (tests, diagnostics). */
+  tagSize(tag: string): Promise<number> {
+    return this.l2.tagSize(tag);
+  }
+
   /** The bytes Redis holds for a key (compressed or not); undefined when absent. */
   storedBytes(key: string): Promise<number | undefined> {
     return this.l2.storedBytes(key);
@@ -287,12 +294,20 @@ export class TieredCache {
     tags: readonly string[],
   ) {
     try {
-      const jsonBytes = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags));
+      const { jsonBytes, evicted } = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags));
       this.l1.set(key, value, jsonBytes, l1TtlMs, tags);
+      if (evicted.length > 0) this.dropEvicted(evicted);
     } catch {
       // Redis unavailable: L1 alone. The size is measured here since L2 did not.
       this.l1.set(key, value, Buffer.byteLength(JSON.stringify(value)), l1TtlMs, tags);
     }
+  }
+
+  /** Entries L2 evicted to keep a tag bounded: no instance may keep serving its L1 copy. */
+  private dropEvicted(keys: string[]): void {
+    const message = { keys, tags: [] };
+    this.dropLocal(message, 'local');
+    void this.breaker.execute(() => this.bus.publish(message)).catch(() => undefined);
   }
 
   private async timeLoad<T>(loader: () => Promise<T>): Promise<T> {

@@ -244,7 +244,7 @@ describe('TieredCache against real Redis', () => {
       expect(await b.cache.get(key)).toBeUndefined();
     }
     expect(await b.cache.lookup(untagged)).toEqual({ value: 'stays', source: 'l1' });
-    expect(await a.redis.exists(`${prefix}{cache}:t:${tag}`)).toBe(0);
+    expect(await a.redis.exists(`${prefix}{cache}:tz:${tag}`)).toBe(0);
   });
 
   it('tags that depend on the loaded value are indexed on an L2 refill too', async () => {
@@ -276,5 +276,60 @@ describe('TieredCache against real Redis', () => {
       if (performance.now() - start > 2_000) throw new Error('B kept v1');
       await sleep(1);
     }
+  });
+
+  describe('bounded tag indexes', () => {
+    const capped = `test:${randomSuffix()}:`;
+    let c: TestCache;
+    let d: TestCache;
+    beforeAll(async () => {
+      c = await openTestCache({ REDIS_KEY_PREFIX: capped, CACHE_MAX_TAG_ENTRIES: '20' });
+      d = await openTestCache({ REDIS_KEY_PREFIX: capped, CACHE_MAX_TAG_ENTRIES: '20' });
+    });
+    afterAll(async () => {
+      const keys = await c?.redis.keys(`${capped}*`);
+      if (keys?.length) await c.redis.del(...keys);
+      await c?.close();
+      await d?.close();
+    });
+
+    it('keeps at most CACHE_MAX_TAG_ENTRIES per tag, evicting the soonest to expire on every instance', async () => {
+      const tag = `busy-${randomSuffix()}`;
+      const keys = Array.from({ length: 50 }, (_, i) => `cap:${tag}:${i}`);
+      // Later entries live longer, so the first ones are the soonest to expire.
+      for (const [i, key] of keys.entries())
+        await c.cache.set(key, i, { ttlMs: 60_000 + i * 1_000, tags: [tag] });
+      for (const key of keys) await d.cache.get(key);
+      expect(await c.cache.tagSize(tag)).toBe(20);
+      await sleep(100);
+      for (const key of keys.slice(0, 30)) {
+        expect(await c.cache.lookup(key), key).toBeUndefined();
+        expect(await d.cache.lookup(key), key).toBeUndefined();
+      }
+      expect(await d.cache.lookup(keys[49])).toEqual({ value: 49, source: 'l1' });
+    });
+
+    it('prunes expired entries from a tag as new ones arrive', async () => {
+      const tag = `short-${randomSuffix()}`;
+      for (let i = 0; i < 10; i += 1) await c.cache.set(`short:${tag}:${i}`, i, { ttlMs: 50, tags: [tag] });
+      await sleep(120);
+      await c.cache.set(`short:${tag}:last`, 'x', { ttlMs: 60_000, tags: [tag] });
+      expect(await c.cache.tagSize(tag)).toBe(1);
+    });
+  });
+
+  it('invalidates a tag of thousands of entries in bounded chunks, leaving none', async () => {
+    const tag = `large-${randomSuffix()}`;
+    const keys = Array.from({ length: 2_000 }, (_, i) => `large:${tag}:${i}`);
+    for (let i = 0; i < keys.length; i += 200) {
+      await Promise.all(
+        keys.slice(i, i + 200).map((key) => a.cache.set(key, 1, { ttlMs: 60_000, tags: [tag] })),
+      );
+    }
+    expect(await a.cache.tagSize(tag)).toBe(2_000);
+    await a.cache.invalidateTags([tag]);
+    expect(await a.cache.tagSize(tag)).toBe(0);
+    const left = await a.redis.exists(...keys.map((key) => `${prefix}{cache}:v:${key}`));
+    expect(left).toBe(0);
   });
 });

@@ -71,6 +71,8 @@ export interface AppConfig {
     l1TtlMs: number;
     l2TtlMs: number;
     compressOverBytes: number;
+    /** Live L2 entries one tag may index (bounded tag sets); past it the soonest to expire are evicted. */
+    maxTagEntries: number;
   };
   queue: {
     concurrency: number;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       l1TtlMs: e.CACHE_L1_TTL_MS,
       l2TtlMs: e.CACHE_L2_TTL_MS,
       compressOverBytes: e.CACHE_COMPRESS_OVER_BYTES,
+      maxTagEntries: e.CACHE_MAX_TAG_ENTRIES,
     },
     queue: {
       concurrency: e.QUEUE_CONCURRENCY ?? preset.queueConcurrency,

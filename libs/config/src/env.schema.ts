@@ -123,6 +123,7 @@ export const envSchema = z.object({
   CACHE_L1_TTL_MS: int(1).default(60_000),
   CACHE_L2_TTL_MS: int(1).default(3_600_000),
   CACHE_COMPRESS_OVER_BYTES: int(0).default(1024),
+  CACHE_MAX_TAG_ENTRIES: int(1).default(10_000),
 
   // Queues
   QUEUE_CONCURRENCY: optionalInt(1),

@@ -1,7 +1,7 @@
 export { ApiError, type ApiErrorOptions } from './api-error';
 export { toErrorResponse, codeForStatus, type ErrorBody, type ErrorResponse } from './error-envelope';
 export { HttpExceptionFilter } from './http-exception.filter';
-export { ZodValidationPipe } from './zod-validation.pipe';
+export { noQuerySchema, ZodValidationPipe } from './zod-validation.pipe';
 export { LifecycleState } from './lifecycle-state';
 export { createFastifyAdapter } from './fastify-adapter';
 export { installGracefulShutdown, type ShutdownSettings } from './graceful-shutdown';

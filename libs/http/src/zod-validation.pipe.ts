@@ -1,5 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from './api-error';
 
 /**
@@ -48,3 +48,9 @@ function flattenIssues(
     return [{ path, message: issue.message }];
   });
 }
+
+/**
+ * The query of a route that takes none: any parameter is a 400. Cached routes use it, since their
+ * cache key holds the raw query string and random parameters would each make a new entry.
+ */
+export const noQuerySchema = z.strictObject({});

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { resolveThrottleCost } from './throttle-metadata';
+import { resolveThrottleCost, type ThrottleCostOf } from './throttle-metadata';
 
 describe('resolveThrottleCost', () => {
   const request = {} as FastifyRequest;
-  it.each([
+  it.each<[ThrottleCostOf | undefined, number, number]>([
     [undefined, 150, 1],
     [5, 150, 5],
     [() => 60, 150, 60],
@@ -14,7 +14,7 @@ describe('resolveThrottleCost', () => {
     [() => Number.NaN, 150, 1],
     [() => Number.POSITIVE_INFINITY, 150, 1],
     [10, 0, 1],
-  ] as const)('cost %s with burst %i takes %i tokens', (cost, burst, tokens) => {
+  ])('cost %s with burst %i takes %i tokens', (cost, burst, tokens) => {
     expect(resolveThrottleCost(cost, request, burst)).toBe(tokens);
   });
 });

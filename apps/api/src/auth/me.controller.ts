@@ -1,8 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CachedResponse } from '@platform/cache';
-import { ApiZodResponse } from '@platform/http';
+import { ApiErrors, ApiZodResponse, noQuerySchema, ZodValidationPipe } from '@platform/http';
 import { TIER_EXAMPLE } from '../tiers/tiers.schemas';
 import { tierCacheTag } from '../tiers/tiers.service';
 import { ApiKeyAuth } from './api-key-auth.decorator';
@@ -28,6 +28,7 @@ export class MeController {
     },
   })
   @ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the ETag' })
+  @ApiErrors(400)
   // Clients poll this to learn their limits: per caller, dropped when the key or its tier changes.
   @CachedResponse({
     ttlMs: 60_000,
@@ -35,7 +36,11 @@ export class MeController {
     tags: (request) =>
       request.caller ? [apiKeyCacheTag(request.caller.apiKeyId), tierCacheTag(request.caller.tier.name)] : [],
   })
-  me(@CurrentCaller() caller: Caller): z.infer<typeof meSchema> {
+  me(
+    @CurrentCaller() caller: Caller,
+    // No query parameters: each spelling would be a cache entry of its own (cache busting).
+    @Query(new ZodValidationPipe(noQuerySchema, 'query')) _query: Record<string, never>,
+  ): z.infer<typeof meSchema> {
     return {
       apiKeyId: caller.apiKeyId,
       name: caller.name,

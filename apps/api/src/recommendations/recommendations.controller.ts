@@ -10,6 +10,7 @@ import {
   ApiZodQuery,
   ApiZodResponse,
   ZodValidationPipe,
+  noQuerySchema,
 } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { INVALIDATION_COST, perUserIdCost } from '../pipeline/request-costs';
@@ -19,12 +20,7 @@ import {
   recommendationBodySchema,
   type RecommendationBody,
 } from '@platform/recommendations';
-import {
-  batchQuerySchema,
-  batchResponseSchema,
-  noQuerySchema,
-  userParamsSchema,
-} from './recommendations.schemas';
+import { batchQuerySchema, batchResponseSchema, userParamsSchema } from './recommendations.schemas';
 import { assertBatchWithinTier } from './batch-limit';
 import { RecommendationsService } from './recommendations.service';
 import { userRecommendationsTags } from './user-cache-tags';

@@ -17,9 +17,6 @@ export const batchQuerySchema = z.strictObject({
     .pipe(z.array(userIdSchema).min(1)),
 });
 
-/** Routes that take no query parameters reject any (cached routes key on the full URL). */
-export const noQuerySchema = z.strictObject({});
-
 export const batchResultSchema = z.discriminatedUnion('status', [
   z.strictObject({ userId: z.string(), status: z.literal('ok'), recommendations: recommendationBodySchema }),
   z.strictObject({ userId: z.string(), status: z.literal('not_found') }),

@@ -2,16 +2,12 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CachedResponse } from '@platform/cache';
 import { ThrottleCost } from '@platform/throttling';
-import { ApiErrors, ApiZodQuery, openApiSchema, ZodValidationPipe } from '@platform/http';
+import { ApiErrors, ApiZodQuery, openApiSchema, ZodValidationPipe, noQuerySchema } from '@platform/http';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator';
 import { INVALIDATION_COST, perUserIdCost } from '../pipeline/request-costs';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { assertBatchWithinTier } from '../recommendations/batch-limit';
-import {
-  batchQuerySchema,
-  noQuerySchema,
-  userParamsSchema,
-} from '../recommendations/recommendations.schemas';
+import { batchQuerySchema, userParamsSchema } from '../recommendations/recommendations.schemas';
 import { RecommendationsService } from '../recommendations/recommendations.service';
 import { userRecommendationsTags } from '../recommendations/user-cache-tags';
 import { seedAnswerSchema, seedBatchSchema, seedMessageSchema, type SeedBatch } from './seed-api.schemas';
