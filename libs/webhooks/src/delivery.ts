@@ -30,7 +30,8 @@ export class WebhookResponseError extends Error {
 
 /** POSTs one signed delivery; resolves with the status on 2xx, rejects otherwise (the job retries). */
 export async function deliverWebhook(delivery: WebhookDelivery, options: DeliveryOptions): Promise<number> {
-  const url = checkWebhookUrl(delivery.url, options.allowPrivate);
+  // https is required when a subscription is created; one made before that rule still delivers.
+  const url = checkWebhookUrl(delivery.url, { allowPrivate: options.allowPrivate, allowHttp: true });
   // The signed timestamp is this attempt's (receivers refuse old ones); the payload's is the event's.
   const timestamp = Math.floor(Date.now() / 1000);
   // Standard Webhooks payload (type, timestamp, data); `id` and `event` stay for existing receivers.

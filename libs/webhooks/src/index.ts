@@ -10,5 +10,11 @@ export {
   MIN_KEY_BYTES,
   MAX_KEY_BYTES,
 } from './signature';
-export { checkWebhookUrl, guardedLookup, isPrivateAddress, WebhookTargetError } from './target-guard';
+export {
+  checkWebhookUrl,
+  guardedLookup,
+  isPrivateAddress,
+  WebhookTargetError,
+  type TargetPolicy,
+} from './target-guard';
 export { deliverWebhook, WebhookResponseError, type WebhookDelivery, type DeliveryOptions } from './delivery';
