@@ -86,7 +86,14 @@ export interface AppConfig {
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
-  webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
+  webhooks: {
+    allowPrivate: boolean;
+    /** Idle: no byte from the receiver for this long. */
+    timeoutMs: number;
+    /** Overall deadline of one delivery attempt. */
+    deliveryTimeoutMs: number;
+    secretRotationWindowSeconds: number;
+  };
   tracing: TracingSettings;
 }
 
@@ -224,6 +231,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      deliveryTimeoutMs: e.WEBHOOK_DELIVERY_TIMEOUT_MS,
       secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
     },
     tracing: toTracingSettings(e),

@@ -17,4 +17,11 @@ export {
   WebhookTargetError,
   type TargetPolicy,
 } from './target-guard';
-export { deliverWebhook, WebhookResponseError, type WebhookDelivery, type DeliveryOptions } from './delivery';
+export {
+  deliverWebhook,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  WebhookDeadlineError,
+  WebhookResponseError,
+  type WebhookDelivery,
+  type DeliveryOptions,
+} from './delivery';

@@ -71,7 +71,12 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
             deliveryId: payload.deliveryId,
             occurredAt: payload.occurredAt,
           },
-          { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
+          {
+            timeoutMs,
+            deadlineMs: this.config.webhooks.deliveryTimeoutMs,
+            allowPrivate: this.config.webhooks.allowPrivate,
+            signal: ctx.signal,
+          },
         ),
       ),
     );
