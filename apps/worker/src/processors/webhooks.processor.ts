@@ -44,7 +44,7 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
     if (!subscription) return { skipped: 'subscription removed' };
     const host = new URL(subscription.url).host;
     const timeoutMs = this.config.webhooks.timeoutMs;
-    const breaker = this.breakers.get(`webhook:${host}`, {
+    const breaker = this.breakers.forDestination(`webhook:${host}`, {
       timeoutMs: timeoutMs + 1_000,
       volumeThreshold: 3,
       errorThresholdPercentage: 50,
