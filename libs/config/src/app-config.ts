@@ -8,6 +8,7 @@ import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
 import type { RedisTopology } from './redis-topology';
 import { toTracingSettings, type TracingSettings } from './tracing-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { toWebhookSettings, webhookDeadlineIssue, type WebhookSettings } from './webhook-settings';
 
 export interface AppConfig {
   nodeEnv: RawEnv['NODE_ENV'];
@@ -86,14 +87,7 @@ export interface AppConfig {
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
-  webhooks: {
-    allowPrivate: boolean;
-    /** Idle: no byte from the receiver for this long. */
-    timeoutMs: number;
-    /** Overall deadline of one delivery attempt. */
-    deliveryTimeoutMs: number;
-    secretRotationWindowSeconds: number;
-  };
+  webhooks: WebhookSettings;
   tracing: TracingSettings;
 }
 
@@ -129,6 +123,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (cleaned.REDIS_SENTINELS && !cleaned.REDIS_SENTINEL_NAME) {
     issues.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
   }
+  const webhookIssue = webhookDeadlineIssue(cleaned);
+  if (webhookIssue) issues.push(webhookIssue);
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
@@ -228,12 +224,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       queueMaxRows: e.WRITE_QUEUE_MAX_ROWS,
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
-    webhooks: {
-      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
-      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      deliveryTimeoutMs: e.WEBHOOK_DELIVERY_TIMEOUT_MS,
-      secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
-    },
+    webhooks: toWebhookSettings(e),
     tracing: toTracingSettings(e),
   };
 }

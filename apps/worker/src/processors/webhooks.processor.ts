@@ -43,9 +43,10 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
     // Unsubscribed since the event: nothing to deliver, and nothing to retry.
     if (!subscription) return { skipped: 'subscription removed' };
     const host = new URL(subscription.url).host;
-    const timeoutMs = this.config.webhooks.timeoutMs;
+    const { timeoutMs, deliveryTimeoutMs } = this.config.webhooks;
     const breaker = this.breakers.forDestination(`webhook:${host}`, {
-      timeoutMs: timeoutMs + 1_000,
+      // A backstop: the delivery's own deadline ends the attempt first.
+      timeoutMs: deliveryTimeoutMs + 1_000,
       volumeThreshold: 3,
       errorThresholdPercentage: 50,
       resetTimeoutMs: 30_000,
@@ -57,6 +58,10 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
       'webhook.attempt': ctx.attempt,
       'server.address': host,
     };
+    // Whatever ends this attempt early (the breaker's timeout, the job's signal), the request ends with
+    // it: a retry must never run beside an earlier attempt that is still sending.
+    const attempt = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, attempt.signal]);
     const status = await withSpan('webhook deliver', span, () =>
       breaker.execute(() =>
         deliverWebhook(
@@ -73,13 +78,16 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
           },
           {
             timeoutMs,
-            deadlineMs: this.config.webhooks.deliveryTimeoutMs,
+            deadlineMs: deliveryTimeoutMs,
             allowPrivate: this.config.webhooks.allowPrivate,
-            signal: ctx.signal,
+            signal,
           },
         ),
       ),
-    );
+    ).catch((error: unknown) => {
+      attempt.abort(error);
+      throw error;
+    });
     return { status, host, attempt: ctx.attempt };
   }
 }
