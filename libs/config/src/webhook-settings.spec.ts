@@ -22,3 +22,12 @@ describe('webhook delivery deadline', () => {
     ).not.toThrow();
   });
 });
+
+describe('plain http webhook targets', () => {
+  it('are refused in production unless WEBHOOK_ALLOW_HTTP=true, and allowed elsewhere unless turned off', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).webhooks.allowHttp).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.allowHttp).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).webhooks.allowHttp).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_HTTP: 'false' }).webhooks.allowHttp).toBe(false);
+  });
+});

@@ -2,6 +2,8 @@ import type { RawEnv } from './env.schema';
 
 export interface WebhookSettings {
   allowPrivate: boolean;
+  /** Plain http:// targets for new subscriptions (production refuses them unless told otherwise). */
+  allowHttp: boolean;
   /** Idle: no byte from the receiver for this long. */
   timeoutMs: number;
   /** Overall deadline of one delivery attempt; below the job lock. */
@@ -29,6 +31,8 @@ export function webhookDeadlineIssue(env: Record<string, string | undefined>): s
 export function toWebhookSettings(e: RawEnv): WebhookSettings {
   return {
     allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    // A signed payload is still readable on the wire: production wants TLS unless told otherwise.
+    allowHttp: e.WEBHOOK_ALLOW_HTTP ?? e.NODE_ENV !== 'production',
     timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     // Unset: 10 s, or half the lock when the lock is short, leaving time for the job's own queries.
     deliveryTimeoutMs:

@@ -23,7 +23,8 @@ export class WebhooksService {
 
   async create(apiKeyId: string, input: CreateWebhook): Promise<SubscriptionView & { secret: string }> {
     try {
-      checkWebhookUrl(input.url, { allowPrivate: this.config.webhooks.allowPrivate, allowHttp: true });
+      const { allowPrivate, allowHttp } = this.config.webhooks;
+      checkWebhookUrl(input.url, { allowPrivate, allowHttp });
     } catch (error) {
       if (!(error instanceof WebhookTargetError)) throw error;
       throw new ApiError(400, 'validation_failed', `Invalid webhook url: ${error.message}`, {
