@@ -2052,6 +2052,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description Where deliveries are POSTed: https (plain http is refused in production unless the operator allows it); private, loopback and link-local addresses are refused */
           url: string;
           events: 'recommendations.updated'[];
           /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */

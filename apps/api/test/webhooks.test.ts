@@ -75,4 +75,42 @@ describe('webhook subscriptions', () => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it('in production, refuses http:// targets with a 400 naming the field', async () => {
+    const production = await startInProcess(
+      'api',
+      testEnv({ DATABASE_URL: db.url, NODE_ENV: 'production', SHUTDOWN_DRAIN_DELAY_MS: '0' }),
+    );
+    try {
+      const post = (url: string) =>
+        fetch(`${production.baseUrl}/v1/webhooks`, {
+          method: 'POST',
+          headers: { 'x-api-key': keyB, 'content-type': 'application/json' },
+          body: JSON.stringify({ url, events: ['recommendations.updated'] }),
+        });
+      const refused = await post('http://hooks.example.com/recs');
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        error: 'validation_failed',
+        message: 'Invalid webhook url: must be https',
+        fields: [{ field: 'body.url', message: 'must be https' }],
+      });
+      const rows = await db.dataSource.query(
+        "SELECT count(*)::int AS n FROM webhook_subscriptions WHERE url LIKE 'http:%'",
+      );
+      expect(rows[0].n).toBe(0);
+      expect((await post('https://hooks.example.com/recs')).status).toBe(201);
+    } finally {
+      await production.close();
+    }
+    // Outside production (this suite's API) plain http is accepted.
+    expect(
+      (
+        await call(keyB, 'POST', '', {
+          url: 'http://hooks.example.com/dev',
+          events: ['recommendations.updated'],
+        })
+      ).status,
+    ).toBe(201);
+  });
 });

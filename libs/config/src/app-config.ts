@@ -8,6 +8,7 @@ import { SCALE_PRESETS, capToCpus, type ScaleProfile } from './scale-presets';
 import type { RedisTopology } from './redis-topology';
 import { toTracingSettings, type TracingSettings } from './tracing-settings';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { toWebhookSettings, webhookDeadlineIssue, type WebhookSettings } from './webhook-settings';
 
 export interface AppConfig {
   nodeEnv: RawEnv['NODE_ENV'];
@@ -90,7 +91,7 @@ export interface AppConfig {
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
   /** Limits shared by all of a tenant's keys (rate limits stay per key, by tier). */
   tenants: { maxWebhookSubscriptions: number };
-  webhooks: { allowPrivate: boolean; timeoutMs: number; secretRotationWindowSeconds: number };
+  webhooks: WebhookSettings;
   tracing: TracingSettings;
 }
 
@@ -126,6 +127,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (cleaned.REDIS_SENTINELS && !cleaned.REDIS_SENTINEL_NAME) {
     issues.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
   }
+  const webhookIssue = webhookDeadlineIssue(cleaned);
+  if (webhookIssue) issues.push(webhookIssue);
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
@@ -227,11 +230,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
     tenants: { maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS },
-    webhooks: {
-      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
-      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      secretRotationWindowSeconds: e.WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS,
-    },
+    webhooks: toWebhookSettings(e),
     tracing: toTracingSettings(e),
   };
 }

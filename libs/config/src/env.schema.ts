@@ -145,7 +145,12 @@ export const envSchema = z.object({
 
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  /** Plain http:// targets for new subscriptions; unset: refused in production, allowed elsewhere. */
+  WEBHOOK_ALLOW_HTTP: bool.optional(),
+  /** No byte from the receiver (connect included) for this long fails an attempt. */
   WEBHOOK_TIMEOUT_MS: int(1).default(5_000),
+  /** The whole attempt (connect, request, response headers and body) ends by then, whatever the receiver does. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: optionalInt(100),
   /** How long a rotated-out webhook secret keeps signing deliveries beside the new one. */
   WEBHOOK_SECRET_ROTATION_WINDOW_SECONDS: int(0)
     .max(30 * 86_400)

@@ -15,3 +15,4 @@ export { parseHostList, parseHostPort, type HostPort } from './host-list';
 export { parsePostgresUrl, type PostgresTarget } from './postgres-url';
 export type { RedisTopology } from './redis-topology';
 export { loadTracingSettings, type TracingSettings } from './tracing-settings';
+export type { WebhookSettings } from './webhook-settings';

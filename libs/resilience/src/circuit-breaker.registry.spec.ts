@@ -3,7 +3,7 @@ import { register, type Counter, type Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { CircuitBreakerRegistry } from './circuit-breaker.registry';
+import { CircuitBreakerRegistry, MAX_DESTINATION_BREAKERS } from './circuit-breaker.registry';
 import { isBreakerOpenError } from './named-breaker';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,5 +120,36 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
     expect(performance.now() - started).toBeLessThan(400);
     expect(breaker.state).toBe('open');
     expect(registry.get('dep-d')).toBe(breaker); // one breaker per name
+  });
+
+  it('keeps per-destination breakers within a bound: evicted ones are shut down and leave no metric series', async () => {
+    const { registry } = makeRegistry();
+    registries.push(registry);
+    const fixed = registry.get('dep-fixed');
+    const hostBreaker = (i: number) =>
+      registry.forDestination(`webhook:host-${i}.example`, { timeoutMs: 11_000, volumeThreshold: 3 });
+    const first = hostBreaker(0);
+    await first.execute(ok);
+    expect(await stateMetric('webhook:host-0.example')).toBe(0);
+    const hosts = MAX_DESTINATION_BREAKERS * 5;
+    for (let i = 1; i < hosts; i += 1) await hostBreaker(i).execute(ok);
+
+    expect(registry.list().length).toBeLessThanOrEqual(MAX_DESTINATION_BREAKERS + 1);
+    // The least recently used went first, its timers stopped with it.
+    expect(first.circuit.isShutdown).toBe(true);
+    expect(await stateMetric('webhook:host-0.example')).toBeUndefined();
+    expect(await eventCount('webhook:host-0.example', 'success')).toBe(0);
+    const gauge = register.getSingleMetric('circuit_breaker_state') as Gauge;
+    const hostSeries = (await gauge.get()).values.filter((v) =>
+      String(v.labels.breaker).startsWith('webhook:'),
+    );
+    expect(hostSeries.length).toBeLessThanOrEqual(MAX_DESTINATION_BREAKERS);
+    // The recent ones are kept with their state; named dependencies are never evicted.
+    expect(hostBreaker(hosts - 1)).toBe(hostBreaker(hosts - 1));
+    expect(hostBreaker(hosts - 1).circuit.isShutdown).toBe(false);
+    expect(registry.get('dep-fixed')).toBe(fixed);
+    expect(fixed.circuit.isShutdown).toBe(false);
+    // A host seen again after eviction gets a fresh breaker that works.
+    expect(await hostBreaker(0).execute(ok)).toBe('ok');
   });
 });

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { InjectConfig, type AppConfig, type BreakerOptions } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
@@ -16,13 +17,27 @@ export const DEFAULT_BREAKER_OPTIONS: Required<BreakerOptions> = {
 };
 
 /**
+ * Per-destination breakers kept at once. Destinations are open-ended (every webhook host a customer
+ * names), and each breaker holds a bucket timer, listeners and metric series: past this many, the least
+ * recently used is shut down. It is far above the hosts a worker calls within a breaker's reset window,
+ * so an open breaker is evicted only after it has gone unused for a long while.
+ */
+export const MAX_DESTINATION_BREAKERS = 1_000;
+
+/**
  * Hands out named breakers (opossum). Options resolve as: defaults < the caller's defaults for that
  * kind of dependency < CIRCUIT_BREAKERS[name]. State and events are exported as metrics and listed
  * in /health/detailed.
  */
 @Injectable()
 export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdown {
+  /** Named dependencies (Redis, replicas): few, held by their users, never evicted. */
   private readonly breakers = new Map<string, NamedBreaker>();
+  private readonly destinations = new LRUCache<string, NamedBreaker>({
+    max: MAX_DESTINATION_BREAKERS,
+    // Evicted, or cleared at shutdown: stop its timers and drop its series.
+    dispose: (breaker) => this.retire(breaker),
+  });
   private readonly logger = new Logger('CircuitBreaker');
   private readonly stateGauge = breakerStateGauge();
   private readonly events = breakerEventsCounter();
@@ -48,6 +63,25 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
   get(name: string, defaults: BreakerOptions = {}): NamedBreaker {
     const existing = this.breakers.get(name);
     if (existing) return existing;
+    const breaker = this.create(name, defaults);
+    this.breakers.set(name, breaker);
+    return breaker;
+  }
+
+  /**
+   * The breaker for one of an open-ended set of destinations (a webhook host): at most
+   * MAX_DESTINATION_BREAKERS are kept, least recently used evicted. Use it for one call at a time and
+   * ask again for the next; do not keep it.
+   */
+  forDestination(name: string, defaults: BreakerOptions = {}): NamedBreaker {
+    const existing = this.destinations.get(name);
+    if (existing) return existing;
+    const breaker = this.create(name, defaults);
+    this.destinations.set(name, breaker);
+    return breaker;
+  }
+
+  private create(name: string, defaults: BreakerOptions): NamedBreaker {
     const options = { ...DEFAULT_BREAKER_OPTIONS, ...defaults, ...this.config.circuitBreakers[name] };
     const circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
       name,
@@ -63,12 +97,11 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
     });
     const breaker = new NamedBreaker(name, circuit);
     this.instrument(breaker);
-    this.breakers.set(name, breaker);
     return breaker;
   }
 
   list(): Array<{ name: string; state: string; failures: number; successes: number; rejects: number }> {
-    return [...this.breakers.values()].map((b) => {
+    return [...this.breakers.values(), ...this.destinations.values()].map((b) => {
       const stats = b.circuit.stats;
       return {
         name: b.name,
@@ -82,6 +115,13 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     for (const breaker of this.breakers.values()) breaker.circuit.shutdown();
+    this.destinations.clear();
+  }
+
+  private retire(breaker: NamedBreaker): void {
+    breaker.circuit.shutdown();
+    this.stateGauge.remove({ breaker: breaker.name });
+    for (const event of BREAKER_EVENTS) this.events.remove({ breaker: breaker.name, event });
   }
 
   private instrument(breaker: NamedBreaker): void {

@@ -1,5 +1,9 @@
 export { ResilienceModule } from './resilience.module';
-export { CircuitBreakerRegistry, DEFAULT_BREAKER_OPTIONS } from './circuit-breaker.registry';
+export {
+  CircuitBreakerRegistry,
+  DEFAULT_BREAKER_OPTIONS,
+  MAX_DESTINATION_BREAKERS,
+} from './circuit-breaker.registry';
 export { NamedBreaker, isBreakerOpenError, isBreakerTimeoutError, type BreakerState } from './named-breaker';
 export { STATE_VALUE as BREAKER_STATE_VALUE } from './breaker-metrics';
 export { installLoadShedding } from './load-shedding';

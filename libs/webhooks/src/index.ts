@@ -10,5 +10,18 @@ export {
   MIN_KEY_BYTES,
   MAX_KEY_BYTES,
 } from './signature';
-export { checkWebhookUrl, guardedLookup, isPrivateAddress, WebhookTargetError } from './target-guard';
-export { deliverWebhook, WebhookResponseError, type WebhookDelivery, type DeliveryOptions } from './delivery';
+export {
+  checkWebhookUrl,
+  guardedLookup,
+  isPrivateAddress,
+  WebhookTargetError,
+  type TargetPolicy,
+} from './target-guard';
+export {
+  deliverWebhook,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  WebhookDeadlineError,
+  WebhookResponseError,
+  type WebhookDelivery,
+  type DeliveryOptions,
+} from './delivery';

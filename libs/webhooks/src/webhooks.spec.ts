@@ -82,13 +82,27 @@ describe('webhook targets', () => {
   });
 
   it('refuses bad schemes, credentials and literal private hosts unless allowed', () => {
-    expect(() => checkWebhookUrl('ftp://example.com', false)).toThrow(/http/);
-    expect(() => checkWebhookUrl('https://user:pw@example.com', false)).toThrow(/credentials/);
-    expect(() => checkWebhookUrl('http://127.0.0.1:8080/hook', false)).toThrow(/private/);
-    expect(() => checkWebhookUrl('http://[::1]/hook', false)).toThrow(/private/);
-    expect(() => checkWebhookUrl('http://localhost/hook', false)).toThrow(/private/);
-    expect(() => checkWebhookUrl('not a url', false)).toThrow(/valid/);
-    expect(checkWebhookUrl('http://127.0.0.1:8080/hook', true).port).toBe('8080');
-    expect(checkWebhookUrl('https://hooks.example.com/x', false).hostname).toBe('hooks.example.com');
+    expect(() => checkWebhookUrl('ftp://example.com', { allowPrivate: false, allowHttp: true })).toThrow(
+      /http/,
+    );
+    expect(() =>
+      checkWebhookUrl('https://user:pw@example.com', { allowPrivate: false, allowHttp: true }),
+    ).toThrow(/credentials/);
+    expect(() =>
+      checkWebhookUrl('http://127.0.0.1:8080/hook', { allowPrivate: false, allowHttp: true }),
+    ).toThrow(/private/);
+    expect(() => checkWebhookUrl('http://[::1]/hook', { allowPrivate: false, allowHttp: true })).toThrow(
+      /private/,
+    );
+    expect(() => checkWebhookUrl('http://localhost/hook', { allowPrivate: false, allowHttp: true })).toThrow(
+      /private/,
+    );
+    expect(() => checkWebhookUrl('not a url', { allowPrivate: false, allowHttp: true })).toThrow(/valid/);
+    expect(checkWebhookUrl('http://127.0.0.1:8080/hook', { allowPrivate: true, allowHttp: true }).port).toBe(
+      '8080',
+    );
+    expect(
+      checkWebhookUrl('https://hooks.example.com/x', { allowPrivate: false, allowHttp: true }).hostname,
+    ).toBe('hooks.example.com');
   });
 });

@@ -43,7 +43,9 @@ describe('webhook delivery over real HTTP', () => {
       deliveryId: 'd-1',
       occurredAt: '2026-12-01T10:00:00.000Z',
     };
-    expect(await deliverWebhook(delivery, { timeoutMs: 2_000, allowPrivate: true })).toBe(200);
+    expect(await deliverWebhook(delivery, { timeoutMs: 2_000, deadlineMs: 5_000, allowPrivate: true })).toBe(
+      200,
+    );
     const got = received.at(-1)!;
     expect(got.headers['webhook-id']).toBe('d-1');
     expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
@@ -65,7 +67,7 @@ describe('webhook delivery over real HTTP', () => {
     await expect(
       deliverWebhook(
         { url, secrets: [secret], event: 'e', payload: {}, deliveryId: 'd-2' },
-        { timeoutMs: 2_000, allowPrivate: true },
+        { timeoutMs: 2_000, deadlineMs: 5_000, allowPrivate: true },
       ),
     ).rejects.toBeInstanceOf(WebhookResponseError);
     status = 200;
@@ -75,7 +77,7 @@ describe('webhook delivery over real HTTP', () => {
     await expect(
       deliverWebhook(
         { url, secrets: [secret], event: 'e', payload: {}, deliveryId: 'd-3' },
-        { timeoutMs: 2_000, allowPrivate: false },
+        { timeoutMs: 2_000, deadlineMs: 5_000, allowPrivate: false },
       ),
     ).rejects.toThrow(/private/);
     const error = await new Promise<Error | null>((resolve) =>

@@ -13,7 +13,15 @@ function webhookSecretSchema() {
 }
 
 export const createWebhookSchema = z.strictObject({
-  url: z.string().min(1).max(2048),
+  url: z
+    .string()
+    .min(1)
+    .max(2048)
+    .meta({
+      description:
+        'Where deliveries are POSTed: https (plain http is refused in production unless the operator allows it); ' +
+        'private, loopback and link-local addresses are refused',
+    }),
   events: z
     .array(z.enum(WEBHOOK_EVENTS))
     .min(1)

@@ -27,7 +27,8 @@ export class WebhooksService {
 
   async create(caller: Caller, input: CreateWebhook): Promise<SubscriptionView & { secret: string }> {
     try {
-      checkWebhookUrl(input.url, this.config.webhooks.allowPrivate);
+      const { allowPrivate, allowHttp } = this.config.webhooks;
+      checkWebhookUrl(input.url, { allowPrivate, allowHttp });
     } catch (error) {
       if (!(error instanceof WebhookTargetError)) throw error;
       throw new ApiError(400, 'validation_failed', `Invalid webhook url: ${error.message}`, {

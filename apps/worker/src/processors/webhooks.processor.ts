@@ -48,9 +48,10 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
     // nothing to retry; a resumed tenant gets the deliveries of later events.
     if (!subscription) return { skipped: 'subscription removed or disabled' };
     const host = new URL(subscription.url).host;
-    const timeoutMs = this.config.webhooks.timeoutMs;
-    const breaker = this.breakers.get(`webhook:${host}`, {
-      timeoutMs: timeoutMs + 1_000,
+    const { timeoutMs, deliveryTimeoutMs } = this.config.webhooks;
+    const breaker = this.breakers.forDestination(`webhook:${host}`, {
+      // A backstop: the delivery's own deadline ends the attempt first.
+      timeoutMs: deliveryTimeoutMs + 1_000,
       volumeThreshold: 3,
       errorThresholdPercentage: 50,
       resetTimeoutMs: 30_000,
@@ -62,6 +63,10 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
       'webhook.attempt': ctx.attempt,
       'server.address': host,
     };
+    // Whatever ends this attempt early (the breaker's timeout, the job's signal), the request ends with
+    // it: a retry must never run beside an earlier attempt that is still sending.
+    const attempt = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, attempt.signal]);
     const status = await withSpan('webhook deliver', span, () =>
       breaker.execute(() =>
         deliverWebhook(
@@ -76,10 +81,18 @@ export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
             deliveryId: payload.deliveryId,
             occurredAt: payload.occurredAt,
           },
-          { timeoutMs, allowPrivate: this.config.webhooks.allowPrivate, signal: ctx.signal },
+          {
+            timeoutMs,
+            deadlineMs: deliveryTimeoutMs,
+            allowPrivate: this.config.webhooks.allowPrivate,
+            signal,
+          },
         ),
       ),
-    );
+    ).catch((error: unknown) => {
+      attempt.abort(error);
+      throw error;
+    });
     return { status, host, attempt: ctx.attempt };
   }
 }
