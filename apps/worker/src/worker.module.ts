@@ -11,7 +11,7 @@ import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { PROCESSORS } from './processors';
-import { IdempotencyRetention } from './retention/idempotency-retention';
+import { DataRetention } from './retention/data-retention';
 
 /** The worker: queue consumers and the outbox relay; its only HTTP is probes and metrics. */
 @Module({})
@@ -30,7 +30,7 @@ export class WorkerModule {
         QueueModule,
         QueueWorkerModule.forProcessors(PROCESSORS),
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay, IdempotencyRetention],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay, DataRetention],
     };
   }
 }

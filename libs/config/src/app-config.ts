@@ -89,6 +89,8 @@ export interface AppConfig {
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
+  /** How long data is kept (the worker deletes older rows hourly); 0 keeps it forever. */
+  retention: { userEventsDays: number };
   /** Limits shared by all of a tenant's keys (rate limits stay per key, by tier). */
   tenants: { maxWebhookSubscriptions: number };
   webhooks: WebhookSettings;
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       queueMaxRows: e.WRITE_QUEUE_MAX_ROWS,
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
+    retention: { userEventsDays: e.USER_EVENTS_RETENTION_DAYS },
     tenants: { maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS },
     webhooks: toWebhookSettings(e),
     tracing: toTracingSettings(e),

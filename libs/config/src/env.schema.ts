@@ -140,6 +140,9 @@ export const envSchema = z.object({
   WRITE_QUEUE_MAX_ROWS: int(1).default(20_000),
   WRITE_BATCH_CONCURRENCY: int(1).default(2),
 
+  // Retention: user events older than this are deleted hourly, in batches (0 keeps them forever)
+  USER_EVENTS_RETENTION_DAYS: int(0).max(36_500).default(90),
+
   // Tenants: limits shared by all of a tenant's keys
   TENANT_MAX_WEBHOOK_SUBSCRIPTIONS: int(1).max(10_000).default(100),
 

@@ -14,6 +14,7 @@ import { CreateEventRequests1764201600000 } from './migrations/1764201600000-cre
 import { AddOutboxTraceContext1764288000000 } from './migrations/1764288000000-add-outbox-trace-context';
 import { StandardWebhookSecrets1764800000000 } from './migrations/1764800000000-standard-webhook-secrets';
 import { Tenants1765000000000 } from './migrations/1765000000000-tenants';
+import { UserEventsRetentionIndex1765100000000 } from './migrations/1765100000000-user-events-retention-index';
 
 /** Every entity and migration, in order. New tables add their entity and migration here. */
 export const ENTITIES = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AddOutboxTraceContext1764288000000,
   StandardWebhookSecrets1764800000000,
   Tenants1765000000000,
+  UserEventsRetentionIndex1765100000000,
 ];
