@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiKey } from '@platform/database';
 import { Outbox } from '@platform/queue';
 import {
   createTestDatabase,
@@ -49,14 +50,15 @@ describe('outbox: rows marked dispatched once a replica has their jobs (private 
     await deleteRedisKeys(prefix);
   });
 
-  const insertRows = async (count: number): Promise<string[]> =>
+  const insertRows = async (count: number, ownerId: string | null = null): Promise<string[]> =>
     (
       await db.dataSource.query<Array<{ id: string }>>(
-        `INSERT INTO outbox (queue, job_name, payload, priority, created_at)
-         SELECT 'jobs', 'digest.compute', jsonb_build_object('text', 'row ' || g), 1000, now() - interval '1 minute'
+        `INSERT INTO outbox (queue, job_name, payload, priority, owner_id, created_at)
+         SELECT 'jobs', 'digest.compute', jsonb_build_object('text', 'row ' || g), 1000, $2,
+                now() - interval '1 minute'
            FROM generate_series(1, $1) g
          RETURNING id`,
-        [count],
+        [count, ownerId],
       )
     ).map((r) => r.id);
   const rows = (ids: string[]) =>
@@ -88,7 +90,8 @@ describe('outbox: rows marked dispatched once a replica has their jobs (private 
   });
 
   it('leaves rows pending while fewer replicas than required confirm; a retry does not add the job twice', async () => {
-    const ids = await insertRows(3);
+    const owner = await issueApiKey(db.dataSource, 'replica-wait', 'internal');
+    const ids = await insertRows(3, owner.id);
     expect(await outbox.two.dispatchPending(BATCH)).toBe(0);
     expect(await outbox.two.dispatchPending(BATCH)).toBe(0);
     for (const row of await rows(ids)) {
@@ -96,6 +99,9 @@ describe('outbox: rows marked dispatched once a replica has their jobs (private 
       expect(row.dispatch_attempts).toBe(2);
       expect(row.last_error).toMatch(/^added, but 1 of 2 replicas had it after \d+ ms$/);
     }
+    // Its owner sees the job as it is in the queue, not as "accepted" (never enqueued).
+    const res = await fetch(`${apps[2].baseUrl}/v1/jobs/${ids[0]}`, { headers: { 'x-api-key': owner.key } });
+    expect(((await res.json()) as { status: string }).status).toBe('prioritized');
     // The jobs are in the queue all the same (they run); added twice, they are there once.
     const counts = await queue.getJobCounts('prioritized', 'waiting');
     for (const id of ids) expect(await queue.getJobState(id)).toBe('prioritized');
