@@ -85,6 +85,13 @@ export interface AppConfig {
     stalledIntervalMs: number;
     /** How long a queue-depth read is reused by the backpressure check. */
     depthCacheMs: number;
+    /**
+     * Replicas that must acknowledge (WAIT) a batch of added jobs before their outbox rows are marked
+     * dispatched: a job only the master had is lost if the master fails over. 0: never asked.
+     */
+    dispatchReplicas: number;
+    /** How long WAIT waits for them; rows not confirmed by then stay pending for the relay. */
+    dispatchWaitMs: number;
     overrides: QueueOverrides;
   };
   /** Group commit of concurrent writes in one process (rows = events). */
@@ -131,6 +138,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const webhookIssue = webhookDeadlineIssue(cleaned);
   if (webhookIssue) issues.push(webhookIssue);
+  if (
+    parsed.success &&
+    parsed.data.QUEUE_DISPATCH_WAIT_MS !== undefined &&
+    parsed.data.QUEUE_DISPATCH_WAIT_MS >= parsed.data.REDIS_COMMAND_TIMEOUT_MS
+  ) {
+    // The client would give up on WAIT before the server answers it.
+    issues.push('QUEUE_DISPATCH_WAIT_MS: must be less than REDIS_COMMAND_TIMEOUT_MS');
+  }
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
@@ -224,6 +239,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       outboxRelayBatch: e.OUTBOX_RELAY_BATCH,
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
       depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
+      ...dispatchReplication(e),
       overrides: queueOverrides,
     },
     writes: {
@@ -250,6 +266,19 @@ function redisTopology(e: RawEnv): RedisTopology {
       url: e.REDIS_URL,
     };
   return { kind: 'standalone', url: e.REDIS_URL };
+}
+
+/**
+ * Sentinel and Cluster fail over to a replica, which has only what was replicated to it: there the
+ * outbox waits for one replica by default. One server has no failover to lose a job in.
+ */
+function dispatchReplication(e: RawEnv): { dispatchReplicas: number; dispatchWaitMs: number } {
+  const failsOver = Boolean(e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES);
+  return {
+    dispatchReplicas: e.QUEUE_DISPATCH_REPLICAS ?? (failsOver ? 1 : 0),
+    dispatchWaitMs:
+      e.QUEUE_DISPATCH_WAIT_MS ?? Math.max(1, Math.min(500, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))),
+  };
 }
 
 function parseBreakers(raw: string): BreakerOverrides | Error {

@@ -133,6 +133,11 @@ export const envSchema = z.object({
   OUTBOX_RELAY_BATCH: int(1).default(500),
   QUEUE_STALLED_INTERVAL_MS: int(100).default(30_000),
   QUEUE_DEPTH_CACHE_MS: int(0).default(250),
+  // Replicas that must have a job before its outbox row counts as dispatched (default: 1 with
+  // Sentinel or Cluster, 0 with one server), and how long to wait for them (default: half of
+  // REDIS_COMMAND_TIMEOUT_MS, at most 500).
+  QUEUE_DISPATCH_REPLICAS: optionalInt(0),
+  QUEUE_DISPATCH_WAIT_MS: optionalInt(1),
   QUEUE_OVERRIDES: z.string().default('{}'),
 
   // Group-committed writes (POST /v1/events)

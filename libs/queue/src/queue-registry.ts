@@ -14,6 +14,7 @@ import {
 } from '@platform/redis';
 import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
 import { addQueueCountsSource } from './queue-metrics';
+import { QueueWriters } from './queue-writers';
 import { QUEUE_SETTINGS } from './queue.tokens';
 
 /** States counted for metrics and /health/detailed. "Waiting" depth = waiting + prioritized. */
@@ -49,6 +50,8 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
   readonly connection: RedisClient;
   private readonly queues = new Map<QueueName, Queue>();
   readonly flows: FlowProducer;
+  /** Where jobs are added (JobProducer); see QueueWriters. */
+  readonly writers: QueueWriters;
   private readonly logger = new Logger('Queues');
   private removeSource?: () => void;
 
@@ -69,11 +72,16 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     this.flows = new FlowProducer({ connection: this.connection, prefix, telemetry: bullmqTelemetry() });
     this.flows.on('error', () => undefined);
+    this.writers =
+      config.queue.dispatchReplicas > 0
+        ? QueueWriters.dedicated(redisSettings, prefix, config.queue)
+        : QueueWriters.shared(this.connection, this.queues, this.flows);
   }
 
   async onModuleInit(): Promise<void> {
     // Boot waits briefly for Redis (as the command connection does), never indefinitely.
-    if (!(await waitUntilReady(this.connection, 2_000))) {
+    const [ready] = await Promise.all([waitUntilReady(this.connection, 2_000), this.writers.ready(2_000)]);
+    if (!ready) {
       this.logger.warn('Redis not reachable at boot; producers refuse until it is (the outbox keeps writes)');
     }
     this.removeSource = addQueueCountsSource(this);
@@ -124,7 +132,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.removeSource?.();
-    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close()]);
+    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close(), this.writers.close()]);
     await closeRedis(this.connection);
   }
 }

@@ -114,9 +114,12 @@ export class JobsService {
       priority: priorityClassOf(row.priority),
       createdAt: new Date(row.created_at).toISOString(),
     };
-    if (!row.dispatched_at) {
-      return { ...base, status: 'accepted', progress: 0, attempts: { made: 0, max: 0 } };
-    }
+    const accepted: JobStatusView = {
+      ...base,
+      status: 'accepted',
+      progress: 0,
+      attempts: { made: 0, max: 0 },
+    };
     const queue = this.registry.get(row.queue);
     let status: JobState | 'unknown';
     let job: Awaited<ReturnType<typeof queue.getJob>>;
@@ -128,10 +131,14 @@ export class JobsService {
       status = await queue.getJobState(jobId);
       job = status === 'unknown' ? undefined : await queue.getJob(jobId);
     } catch {
+      if (!row.dispatched_at) return accepted;
       throw new ApiError(503, 'queue_unavailable', 'Job state is in Redis, which is unreachable', {
         retryAfterSeconds: 2,
       });
     }
+    // A pending row's job may be in Redis already, running: added, but not yet confirmed on a replica
+    // (docs/scale-out.md). Only a row never enqueued has no job to show.
+    if (!row.dispatched_at && (!job || status === 'unknown')) return accepted;
     if (!job || status === 'unknown') {
       // Removed by the queue's retention (or lost with a Redis that kept no data across a restart).
       return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };

@@ -9,6 +9,7 @@ import { backpressureRejections } from '../queue-metrics';
 import { bullPrefix, QueueRegistry, waitingDepth } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
 import { BackpressureGate } from './backpressure-gate';
+import type { ReplicaAnswer } from './replica-acks';
 import { baseJobOptions } from './job-options';
 import { QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
 
@@ -122,8 +123,8 @@ export class JobProducer {
     jobs: PreparedJob[],
     { admitted }: { admitted: boolean },
   ): Promise<Array<{ id: string; queue: QueueName }>> {
-    if (!this.registry.isConnected)
-      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    const writers = this.registry.writers;
+    if (!writers.isConnected) throw new QueueUnavailableError(`Redis ${writers.connection.status}`);
     const results = new Array<{ id: string; queue: QueueName } | undefined>(jobs.length);
     const plain = new Map<QueueName, number[]>();
     const flows: Promise<void>[] = [];
@@ -139,7 +140,7 @@ export class JobProducer {
       }
     });
     const bulks = [...plain].map(async ([queue, indexes]) => {
-      const added = await this.registry
+      const added = await writers
         .get(queue)
         .addBulk(indexes.map((i) => ({ name: jobs[i].name, data: jobs[i].payload, opts: jobs[i].opts })));
       added.forEach((job, k) => (results[indexes[k]] = { id: job.id!, queue }));
@@ -147,6 +148,21 @@ export class JobProducer {
     await withTimeout(Promise.all([...bulks, ...flows]), this.timeoutMs, 'enqueue');
     for (const job of jobs) this.gate(job.queue).noteAdded(job.weight, admitted);
     return results as Array<{ id: string; queue: QueueName }>;
+  }
+
+  /**
+   * add(), then asks how many replicas have the jobs (one WAIT, shared with concurrent callers; none
+   * when no replica is required). The outbox marks rows dispatched only when enough do.
+   */
+  async addReplicated(
+    jobs: PreparedJob[],
+    options: { admitted: boolean },
+  ): Promise<{ added: Array<{ id: string; queue: QueueName }>; replication: ReplicaAnswer }> {
+    const acks = this.registry.writers.acks;
+    if (!acks) return { added: await this.add(jobs, options), replication: { required: 0 } };
+    const pin = await acks.pin();
+    const added = await this.add(jobs, options);
+    return { added, replication: await acks.confirm(pin) };
   }
 
   private async addFlow(job: PreparedJob): Promise<string> {
@@ -179,7 +195,7 @@ export class JobProducer {
         };
       }),
     };
-    const node = await this.registry.flows.add(flow);
+    const node = await this.registry.writers.flows.add(flow);
     return node.job.id!;
   }
 
