@@ -7,6 +7,7 @@ export {
   type QueueSettings,
 } from './queue-definitions';
 export { QUEUE_SETTINGS } from './queue.tokens';
+export { JOB_OVERHEAD_BYTES, largestJobBytes, retainedBytesWorstCase } from './retention-budget';
 export {
   BULLMQ_PRIORITY,
   bullPriority,
@@ -22,13 +23,14 @@ export {
   contractOf,
   isJobName,
   parsePayload,
+  jobBytes,
   type JobContract,
   type JobName,
   type JobNameOf,
   type PayloadOf,
   type PayloadInput,
 } from './contracts/job-contracts';
-export { QueueRegistry, bullPrefix, waitingDepth, COUNTED_STATES } from './queue-registry';
+export { QueueRegistry, bullPrefix, pendingDepth, PENDING_STATES, COUNTED_STATES } from './queue-registry';
 export {
   JobProducer,
   type EnqueueOptions,
@@ -36,7 +38,7 @@ export {
   type PreparedJob,
 } from './producer/job-producer';
 export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
-export { QueueOverloadedError, QueueUnavailableError } from './producer/queue-errors';
+export { QueueOverloadedError, QueueUnavailableError, JobTooLargeError } from './producer/queue-errors';
 export { baseJobOptions } from './producer/job-options';
 export {
   Outbox,

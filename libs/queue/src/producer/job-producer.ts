@@ -2,15 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FlowJob, JobsOptions } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { captureJobTrace } from '@platform/observability';
-import { contractOf, parsePayload, type JobName, type PayloadInput } from '../contracts/job-contracts';
+import {
+  contractOf,
+  jobBytes,
+  parsePayload,
+  type JobName,
+  type PayloadInput,
+} from '../contracts/job-contracts';
 import { bullPriority, type PriorityClass } from '../priorities';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { backpressureRejections } from '../queue-metrics';
-import { bullPrefix, QueueRegistry, waitingDepth } from '../queue-registry';
+import { bullPrefix, pendingDepth, PENDING_STATES, QueueRegistry } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
 import { BackpressureGate } from './backpressure-gate';
 import { baseJobOptions } from './job-options';
-import { QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
+import { JobTooLargeError, QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
 
 export interface EnqueueOptions {
   /** Defaults to the queue's default class. Never BullMQ's 0. */
@@ -36,8 +42,10 @@ export interface PreparedJob {
   name: JobName;
   payload: unknown;
   opts: JobsOptions;
-  /** Jobs this adds to the waiting depth (a flow's children). */
+  /** Jobs this adds to the pending depth (a flow's parent and its children). */
   weight: number;
+  /** Bytes of payload it puts into Redis (a flow's children included). */
+  bytes: number;
 }
 
 /**
@@ -91,10 +99,15 @@ export class JobProducer {
     }
   }
 
-  /** Validates and resolves options without adding (the outbox stores the result). */
+  /**
+   * Validates and resolves options without adding (the outbox stores the result). Throws
+   * InvalidJobPayloadError, or JobTooLargeError over the contract's maxBytes.
+   */
   prepare(request: EnqueueRequest): PreparedJob {
     const contract = contractOf(request.name);
     const payload = parsePayload(request.name, request.payload);
+    const bytes = jobBytes(request.name, payload);
+    if (bytes > contract.maxBytes) throw new JobTooLargeError(request.name, bytes, contract.maxBytes);
     const settings = this.settings[contract.queue];
     if (request.jobId?.includes(':')) throw new Error('A job id cannot contain ":"');
     const delay = Math.max(request.delayMs ?? 0, contract.coalesce?.delayMs ?? 0);
@@ -109,8 +122,9 @@ export class JobProducer {
         ? { deduplication: { id: contract.coalesce.key(payload), keepLastIfActive: true } }
         : {}),
     };
+    // A flow's parent waits (waiting-children) beside its children: both count as pending.
     const children = contract.fanOut?.(payload).length ?? 0;
-    return { queue: contract.queue, name: request.name, payload, opts, weight: Math.max(1, children) };
+    return { queue: contract.queue, name: request.name, payload, opts, weight: 1 + children, bytes };
   }
 
   /**
@@ -198,14 +212,14 @@ export class JobProducer {
         async () => {
           const [counts, completed, failed] = await withTimeout(
             Promise.all([
-              bull.getJobCounts('waiting', 'prioritized'),
+              bull.getJobCounts(...PENDING_STATES),
               bull.getMetrics('completed', 0, 0),
               bull.getMetrics('failed', 0, 0),
             ]),
             this.timeoutMs,
             'queue depth read',
           );
-          return { depth: waitingDepth(counts), finished: completed.meta.count + failed.meta.count };
+          return { depth: pendingDepth(counts), finished: completed.meta.count + failed.meta.count };
         },
       );
       this.gates.set(queue, gate);

@@ -25,6 +25,22 @@ export class QueueUnavailableError extends ApiError {
   }
 }
 
+/** A job bigger than its contract allows (payload and what it creates): 413 `job_too_large`. */
+export class JobTooLargeError extends ApiError {
+  constructor(
+    readonly jobName: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      413,
+      'job_too_large',
+      `A ${jobName} job may take at most ${maxBytes} bytes as JSON (with the jobs it creates); this one takes ${bytes}`,
+    );
+    this.name = 'JobTooLargeError';
+  }
+}
+
 /** Rejects after `ms`; producers never hang on a Redis that stopped answering. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
