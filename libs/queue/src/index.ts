@@ -38,7 +38,22 @@ export {
   type PreparedJob,
 } from './producer/job-producer';
 export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
-export { QueueOverloadedError, QueueUnavailableError, JobTooLargeError } from './producer/queue-errors';
+export {
+  QueueOverloadedError,
+  QueueUnavailableError,
+  JobTooLargeError,
+  RedisMemoryHighError,
+  TooManyPendingJobsError,
+} from './producer/queue-errors';
+export { MemoryGuard, type MemoryReading, type MemoryGuardSettings } from './producer/memory-guard';
+export { RedisMemory } from './producer/redis-memory';
+export {
+  PendingJobs,
+  PENDING_HORIZON_MS,
+  withPendingOwners,
+  pendingRelease,
+  type PendingOwner,
+} from './pending/pending-jobs';
 export { baseJobOptions } from './producer/job-options';
 export {
   Outbox,
@@ -63,4 +78,6 @@ export {
   jobDurationHistogram,
   backpressureRejections,
   outboxPendingGauge,
+  redisMemoryGauges,
+  memoryGuardRejections,
 } from './queue-metrics';

@@ -3,6 +3,7 @@ import { loadConfig } from '@platform/config';
 import { queueSettings } from '../queue-definitions';
 import type { QueueRegistry } from '../queue-registry';
 import { JobProducer } from './job-producer';
+import type { RedisMemory } from './redis-memory';
 import { QueueOverloadedError } from './queue-errors';
 
 /** A producer over a queue whose job counts are given: what getJobCounts answers for the states asked. */
@@ -18,7 +19,8 @@ function producerWith(counts: Record<string, number>) {
     connection: { status: 'ready' },
     get: () => queue,
   } as unknown as QueueRegistry;
-  return new JobProducer(registry, queueSettings(config), config);
+  const memory = { admit: async () => undefined } as unknown as RedisMemory;
+  return new JobProducer(registry, queueSettings(config), config, memory);
 }
 
 const refusal = (p: Promise<unknown>) =>

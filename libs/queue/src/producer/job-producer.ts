@@ -14,8 +14,11 @@ import type { QueueName, QueueSettings } from '../queue-definitions';
 import { backpressureRejections } from '../queue-metrics';
 import { bullPrefix, pendingDepth, PENDING_STATES, QueueRegistry } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
+import { pendingOwnersOption } from '../pending/pending-jobs';
+import { JOB_OVERHEAD_BYTES } from '../retention-budget';
 import { BackpressureGate } from './backpressure-gate';
 import { baseJobOptions } from './job-options';
+import { RedisMemory } from './redis-memory';
 import { JobTooLargeError, QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
 
 export interface EnqueueOptions {
@@ -63,6 +66,7 @@ export class JobProducer {
     private readonly registry: QueueRegistry,
     @Inject(QUEUE_SETTINGS) private readonly settings: Readonly<Record<QueueName, QueueSettings>>,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly memory: RedisMemory,
   ) {
     // Producers are on the request path: a Redis that stops answering fails the call, not the request.
     this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
@@ -70,7 +74,7 @@ export class JobProducer {
 
   async enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options: EnqueueOptions = {}) {
     const job = this.prepare({ name, payload, ...options });
-    await this.admit(job.queue, job.weight);
+    await this.admit(job.queue, job.weight, job.bytes);
     const [added] = await this.add([job], { admitted: true });
     return added;
   }
@@ -78,16 +82,23 @@ export class JobProducer {
   /** Adds many jobs (one round trip per queue); the batch is admitted or refused as a whole. */
   async enqueueBulk(requests: EnqueueRequest[]): Promise<Array<{ id: string; queue: QueueName }>> {
     const jobs = requests.map((r) => this.prepare(r));
-    const weights = new Map<QueueName, number>();
-    for (const job of jobs) weights.set(job.queue, (weights.get(job.queue) ?? 0) + job.weight);
-    for (const [queue, weight] of weights) await this.admit(queue, weight);
+    const weights = new Map<QueueName, { count: number; bytes: number }>();
+    for (const job of jobs) {
+      const w = weights.get(job.queue) ?? { count: 0, bytes: 0 };
+      weights.set(job.queue, { count: w.count + job.weight, bytes: w.bytes + job.bytes });
+    }
+    for (const [queue, { count, bytes }] of weights) await this.admit(queue, count, bytes);
     return this.add(jobs, { admitted: true });
   }
 
-  /** Throws QueueOverloadedError when `count` more jobs would go over the queue's high-water mark. */
-  async admit(queue: QueueName, count = 1): Promise<void> {
+  /**
+   * Throws RedisMemoryHighError when Redis is nearly full, QueueOverloadedError when `count` more jobs
+   * would go over the queue's high-water mark. `bytes`: their payloads (PreparedJob.bytes), when known.
+   */
+  async admit(queue: QueueName, count = 1, bytes = 0): Promise<void> {
     if (!this.registry.isConnected)
       throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
+    await this.memory.admit(bytes + count * JOB_OVERHEAD_BYTES);
     try {
       await this.gate(queue).admit(count);
     } catch (error) {
@@ -189,6 +200,8 @@ export class JobProducer {
             failParentOnFailure: true,
             // The parts run as the request that asked for the aggregate, like their parent.
             ...(job.opts.telemetry ? { telemetry: job.opts.telemetry } : {}),
+            // A failed part fails the parent: the worker then releases the parent's pending slot.
+            ...pendingOwnersOption(job.opts),
           },
         };
       }),
