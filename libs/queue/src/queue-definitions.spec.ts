@@ -64,9 +64,9 @@ describe('retention byte budget', () => {
       QUEUE_NAMES.map((name) => [name, retainedBytesWorstCase(name, settings[name])]),
     );
     expect(budget).toEqual({
-      recommendations: 10_000 * 3 * 1024, // 29.3 MiB
-      webhooks: 2_000 * 19 * 1024, // 37.1 MiB
-      jobs: 1_000 * 67 * 1024, // 65.4 MiB
+      recommendations: 7_000 * 6 * 1024, // 41.0 MiB
+      webhooks: 2_000 * 22 * 1024, // 43.0 MiB
+      jobs: 1_000 * 70 * 1024, // 68.4 MiB
     });
     const total = Object.values(budget).reduce((a, b) => a + b, 0);
     expect(total).toBeLessThan(160 * MiB);

@@ -66,7 +66,7 @@ export function queueSettings(config: AppConfig): Readonly<Record<QueueName, Que
       defaultPriority: 'normal',
       attempts: 3,
       hwm: 50_000,
-      retention: keep(5_000, DAY, 5_000, 7 * DAY),
+      retention: keep(2_000, DAY, 5_000, 7 * DAY),
     }),
     // Outbound deliveries to customer endpoints: retried for longer (endpoints go down). Failures are
     // kept longer than successes: they are what an operator looks at.
