@@ -7,6 +7,7 @@ import {
   PrivateRedis,
   startInProcess,
   testEnv,
+  TEST_ADMIN_TOKEN,
   type RunningApp,
   type TestDatabase,
 } from '../support';
@@ -123,6 +124,13 @@ describe('a flood of maximal jobs on a 64 MB Redis', () => {
     const job = await jsonClient(api.baseUrl, accepted[0].key).get(`/v1/jobs/${accepted[0].id}`);
     // New jobs are still refused while Redis stays full (no worker drains it here).
     const refusedNow = await jsonClient(api.baseUrl, floodKeys[1]).post('/v1/jobs', bodies[0]);
+    // Operators see it: the gauges and /health/detailed.
+    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const detailed = (await (
+      await fetch(`${api.baseUrl}/health/detailed`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      })
+    ).json()) as { details: { redisMemory: { status: string; maxBytes: number; limitBytes: number } } };
     // The token bucket (its own Redis writes) still counts: a free key's burst of 150 runs out.
     const bucket: number[] = [];
     for (let i = 0; i < 170; i += 1)
@@ -158,6 +166,14 @@ describe('a flood of maximal jobs on a 64 MB Redis', () => {
     expect(refusedNow.status).toBe(503);
     expect(await refusedNow.json()).toMatchObject({ error: 'redis_memory_high' });
     expect(refusedNow.headers.get('retry-after')).toBe('5');
+    expect(metrics).toMatch(/^redis_memory_used_bytes \d+$/m);
+    expect(metrics).toMatch(new RegExp(`^redis_memory_max_bytes ${MAXMEMORY}$`, 'm'));
+    expect(metrics).toMatch(/^redis_memory_guard_rejections_total [1-9]\d*$/m);
+    expect(detailed.details.redisMemory).toMatchObject({
+      status: 'degraded',
+      maxBytes: MAXMEMORY,
+      limitBytes: Math.floor(threshold),
+    });
     expect(bucket.slice(0, 100).every((s) => s === 200)).toBe(true);
     expect(bucket.slice(-10).every((s) => s === 429)).toBe(true);
   });
