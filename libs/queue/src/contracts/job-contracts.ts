@@ -60,7 +60,7 @@ export const JOB_CONTRACTS = {
     }),
     description: 'POST one event to one subscriber URL (signed; a circuit breaker per host).',
     public: false,
-    // A recommendation body is a few hundred bytes; a delivery past this is set aside by the outbox.
+    // A recommendation body is a few hundred bytes; a larger delivery fails the recompute writing it.
     maxBytes: 16 * KiB,
     maxResultBytes: 1 * KiB,
   }),
