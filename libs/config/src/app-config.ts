@@ -52,6 +52,8 @@ export interface AppConfig {
     keyPrefix: string;
     connections: number;
     commandTimeoutMs: number;
+    /** Share of maxmemory above which new jobs are refused (0: off). */
+    memoryGuardRatio: number;
   };
   throttle: {
     expectedInstances: number;
@@ -93,6 +95,13 @@ export interface AppConfig {
     /** How long WAIT waits for them; rows not confirmed by then stay pending for the relay. */
     dispatchWaitMs: number;
     overrides: QueueOverrides;
+  };
+  /** POST /v1/jobs. */
+  jobs: {
+    /** Jobs one API key may have queued or delayed at once. */
+    maxPendingPerKey: number;
+    /** Whether diagnostics.* job types may be started (default: outside production only). */
+    diagnostics: boolean;
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
@@ -204,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       keyPrefix: e.REDIS_KEY_PREFIX,
       connections: e.REDIS_CONNECTIONS ?? preset.redisConnections,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      memoryGuardRatio: e.REDIS_MEMORY_GUARD_RATIO,
     },
     throttle: {
       expectedInstances: e.THROTTLE_EXPECTED_INSTANCES,
@@ -241,6 +251,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
       ...dispatchReplication(e),
       overrides: queueOverrides,
+    },
+    jobs: {
+      maxPendingPerKey: e.JOBS_MAX_PENDING_PER_KEY,
+      // A canary that parks workers has no place in production unless an operator asks for it.
+      diagnostics: e.JOBS_DIAGNOSTICS ?? !isProduction,
     },
     writes: {
       batchMaxRows: e.WRITE_BATCH_MAX_ROWS,

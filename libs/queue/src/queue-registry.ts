@@ -17,7 +17,7 @@ import { addQueueCountsSource } from './queue-metrics';
 import { QueueWriters } from './queue-writers';
 import { QUEUE_SETTINGS } from './queue.tokens';
 
-/** States counted for metrics and /health/detailed. "Waiting" depth = waiting + prioritized. */
+/** States counted for metrics and /health/detailed. */
 export const COUNTED_STATES: JobType[] = [
   'waiting',
   'prioritized',
@@ -28,8 +28,15 @@ export const COUNTED_STATES: JobType[] = [
   'failed',
 ];
 
-export function waitingDepth(counts: Record<string, number>): number {
-  return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+/**
+ * Jobs added and not started, what backpressure bounds: waiting and prioritized (getWaitingCount
+ * ignores prioritized jobs), delayed (a delayed job, or one waiting out a retry backoff, holds Redis
+ * memory just the same and runs later) and flow parents waiting for their children.
+ */
+export const PENDING_STATES: JobType[] = ['waiting', 'prioritized', 'delayed', 'waiting-children'];
+
+export function pendingDepth(counts: Record<string, number>): number {
+  return PENDING_STATES.reduce((n, state) => n + (counts[state] ?? 0), 0);
 }
 
 /**
@@ -89,7 +96,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
       const session = this.indicators.check('queues');
       try {
         const queues = await this.counts();
-        const over = queues.filter((q) => waitingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
+        const over = queues.filter((q) => pendingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
         const details = {
           queues: Object.fromEntries(
             queues.map((q) => [

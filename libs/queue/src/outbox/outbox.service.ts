@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import type { JobName, PayloadInput } from '../contracts/job-contracts';
+import { withPendingOwners } from '../pending/pending-jobs';
 import { JobProducer, type EnqueueOptions, type PreparedJob } from '../producer/job-producer';
 import { addOutboxPendingSource } from '../queue-metrics';
 import { replicationVerdict } from './replication-verdict';
@@ -142,12 +143,20 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
    * Eager dispatch, right after the rows' transaction committed: enqueue them, then mark them
    * dispatched (one statement). Returns how many were dispatched; on failure (Redis down) the rows
    * stay pending for the relay. `admitted`: the caller asked JobProducer.admit() for them first.
+   * `pendingOwners`: the owners PendingJobs counts these jobs against, released when they finish.
    */
-  async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
+  async dispatch(
+    rows: OutboxRow[],
+    { admitted = true, pendingOwners = [] as readonly string[] } = {},
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     return this.enqueueAndMark(
       rows.map((r) => r.id),
-      () => rows.map(toPreparedJob(this.producer)),
+      () =>
+        rows.map(toPreparedJob(this.producer)).map((job) => ({
+          ...job,
+          opts: withPendingOwners(job.opts, pendingOwners),
+        })),
       admitted,
     );
   }
