@@ -21,14 +21,15 @@ import {
  */
 describe('POST /v1/jobs limits per job and per caller', () => {
   const CAP = 3;
+  const TENANT_CAP = 5;
   let db: TestDatabase;
   let api: RunningApp;
   let api2: RunningApp;
   let worker: RunningApp;
   let env: Record<string, string | undefined>;
   let n = 0;
-  const newKey = async (tier = 'free') => {
-    const issued = await issueApiKey(db.dataSource, `caller-${(n += 1)}`, tier);
+  const newKey = async (tier = 'free', tenant?: string) => {
+    const issued = await issueApiKey(db.dataSource, `caller-${(n += 1)}`, tier, tenant);
     return { ...issued, on: (app: RunningApp) => jsonClient(app.baseUrl, issued.key) };
   };
   const outboxRows = async () =>
@@ -40,6 +41,7 @@ describe('POST /v1/jobs limits per job and per caller', () => {
       DATABASE_URL: db.url,
       QUEUE_CONCURRENCY: '4',
       JOBS_MAX_PENDING_PER_KEY: String(CAP),
+      TENANT_MAX_PENDING_JOBS: String(TENANT_CAP),
       JOBS_DIAGNOSTICS: 'false',
     });
     [api, api2, worker] = await Promise.all([
@@ -146,6 +148,24 @@ describe('POST /v1/jobs limits per job and per caller', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it("caps the jobs of all of a tenant's keys together; other tenants go on", async () => {
+    const first = await newKey();
+    const second = await newKey('free', first.tenant);
+    const later = (i: number) => ({ type: 'digest.compute', payload: { text: `t-${i}` }, delayMs: 600_000 });
+    for (let i = 0; i < CAP; i += 1)
+      expect((await first.on(api).post('/v1/jobs', later(i))).status).toBe(202);
+    for (let i = 0; i < TENANT_CAP - CAP; i += 1) {
+      expect((await second.on(api2).post('/v1/jobs', later(10 + i))).status).toBe(202);
+    }
+    const before = await outboxRows();
+    // The second key is under its own cap, but the tenant is at its cap.
+    const refused = await second.on(api).post('/v1/jobs', later(99));
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: 'too_many_pending_jobs' });
+    expect(await outboxRows()).toBe(before);
+    expect((await (await newKey()).on(api).post('/v1/jobs', later(0))).status).toBe(202);
   });
 
   it('frees a slot when the worker finishes a job', async () => {

@@ -108,7 +108,7 @@ export interface AppConfig {
   /** How long data is kept (the worker deletes older rows hourly); 0 keeps it forever. */
   retention: { userEventsDays: number };
   /** Limits shared by all of a tenant's keys (rate limits stay per key, by tier). */
-  tenants: { maxWebhookSubscriptions: number };
+  tenants: { maxWebhookSubscriptions: number; maxPendingJobs: number };
   webhooks: WebhookSettings;
   tracing: TracingSettings;
 }
@@ -263,7 +263,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
     retention: { userEventsDays: e.USER_EVENTS_RETENTION_DAYS },
-    tenants: { maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS },
+    tenants: {
+      maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS,
+      maxPendingJobs: e.TENANT_MAX_PENDING_JOBS,
+    },
     webhooks: toWebhookSettings(e),
     tracing: toTracingSettings(e),
   };

@@ -157,6 +157,7 @@ export const envSchema = z.object({
 
   // Tenants: limits shared by all of a tenant's keys
   TENANT_MAX_WEBHOOK_SUBSCRIPTIONS: int(1).max(10_000).default(100),
+  TENANT_MAX_PENDING_JOBS: int(1).default(10_000),
 
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),

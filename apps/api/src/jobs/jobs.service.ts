@@ -73,9 +73,10 @@ export class JobsService {
         canonicalJson({ type: name, payload, priority: body.priority ?? null, delayMs: body.delayMs ?? 0 }),
       )
       .digest('hex');
-    // One owner today (the key); a tenant-wide cap will be a second entry with its own owner key.
+    // Counted against the key and against its tenant (all of the tenant's keys together), atomically.
     const owners: PendingOwner[] = [
       { owner: `key:${caller.apiKeyId}`, cap: this.config.jobs.maxPendingPerKey },
+      { owner: `tenant:${caller.tenantId}`, cap: this.config.tenants.maxPendingJobs },
     ];
     let reserved: string | undefined;
     const { result: row } = await this.outbox
