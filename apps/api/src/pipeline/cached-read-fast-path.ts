@@ -10,6 +10,7 @@ import {
   type CachedBody,
 } from '@platform/cache';
 import { ApiError, toErrorResponse } from '@platform/http';
+import { nameServerSpanAfterRoute } from '@platform/observability';
 import {
   AuthFailureLimiter,
   rateLimitHeaders,
@@ -68,6 +69,7 @@ export class CachedReadFastPath {
     const cached = this.cache.peek<CachedBody>(key);
     if (!cached) return this.pass();
     this.answered.inc();
+    nameServerSpanAfterRoute(request.routeOptions.url!);
     const bucket = subjectBucket(rateLimitSubjectOf(caller));
     const local = this.throttle.tryTake(bucket, route.cost);
     if (local) return this.answer(request, reply, route.scope !== undefined, cached, local);
