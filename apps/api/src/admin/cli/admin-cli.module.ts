@@ -25,7 +25,7 @@ export class AdminCliModule {
         ConfigModule.forRoot({ config }),
         RedisModule,
         DatabaseModule,
-        MetricsModule,
+        MetricsModule.forRoot(),
         HealthModule,
         ResilienceModule,
         TieredCacheModule,
