@@ -46,24 +46,20 @@ describe('OpenAPI UI and Bull Board under the production security headers (headl
     await deleteRedisKeys(api?.config.redis.keyPrefix);
   });
 
-  /** A context that records every CSP violation the pages report. */
+  /** A context that records every CSP violation the pages report (page scripts as text: no DOM types here). */
   async function watchedContext(options: Parameters<Browser['newContext']>[0] = {}) {
     const context = await browser.newContext(options);
-    await context.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
-      document.addEventListener('securitypolicyviolation', (e) =>
-        seen.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`),
-      );
+    await context.addInitScript({
+      content: `window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          window.cspViolations.push(e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline')));`,
     });
     return context;
   }
   const violations = (context: BrowserContext) =>
-    Promise.all(
-      context
-        .pages()
-        .map((p) => p.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)),
-    ).then((lists) => lists.flat());
+    Promise.all(context.pages().map((p) => p.evaluate<string[]>('window.cspViolations'))).then((lists) =>
+      lists.flat(),
+    );
 
   it('renders the OpenAPI UI with every operation, blocking nothing', async () => {
     const context = await watchedContext();
