@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiKey } from '@platform/database';
 import {
   createTestDatabase,
   freePort,
@@ -117,6 +118,19 @@ describe('production defaults (NODE_ENV=production)', () => {
         expect(get.status).toBe(401);
         expect(get.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
         expect(get.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-request-id');
+        // A cached per-caller read (full pipeline, then the fast path) keeps Vary: Origin beside its own.
+        const { key } = await issueApiKey(db.dataSource, 'cors', 'pro');
+        for (const expected of ['MISS', 'HIT-L1']) {
+          const read = await fetch(`${open.baseUrl}/v1/me`, {
+            headers: { 'x-api-key': key, origin: 'https://app.example.com' },
+          });
+          await read.arrayBuffer();
+          expect(read.headers.get('x-cache')).toBe(expected);
+          expect(read.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+          const vary = (read.headers.get('vary') ?? '').toLowerCase();
+          for (const header of ['origin', 'authorization', 'x-api-key'])
+            expect(vary, expected).toContain(header);
+        }
         const denied = await fetch(`${open.baseUrl}/v1/me`, {
           headers: { origin: 'https://evil.example.net' },
         });

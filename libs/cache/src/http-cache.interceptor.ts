@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
 import { etagMatches, httpCacheKey, type CachedBody } from './http-cache-key';
+import { markPerCaller } from './per-caller-headers';
 import { TieredCache, type CacheSource } from './tiered-cache';
 
 export const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
@@ -55,11 +56,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     reply.header('x-cache', X_CACHE[source]);
     if (!cached) return undefined;
     reply.header('etag', cached.etag);
-    if (options.perCaller) {
-      // Per-caller data must not be kept by shared caches; clients revalidate with the ETag.
-      reply.header('cache-control', 'private, no-cache');
-      reply.header('vary', 'authorization, x-api-key');
-    }
+    if (options.perCaller) markPerCaller(reply);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       return new Response(null, { status: 304 });
     }

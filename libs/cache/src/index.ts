@@ -9,5 +9,6 @@ export { CachedResponse } from './cached-response.decorator';
 export { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
 export { HttpCacheInterceptor, X_CACHE } from './http-cache.interceptor';
 export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
+export { markPerCaller } from './per-caller-headers';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';

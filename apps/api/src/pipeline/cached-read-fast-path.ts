@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { etagMatches, httpCacheKey, TieredCache, X_CACHE, type CachedBody } from '@platform/cache';
+import {
+  etagMatches,
+  httpCacheKey,
+  markPerCaller,
+  TieredCache,
+  X_CACHE,
+  type CachedBody,
+} from '@platform/cache';
 import { ApiError, toErrorResponse } from '@platform/http';
 import {
   AuthFailureLimiter,
@@ -85,9 +92,7 @@ export class CachedReadFastPath {
       return true;
     }
     void reply.headers(rateLimitHeaders(decision)).header('x-cache', X_CACHE.l1).header('etag', cached.etag);
-    if (perCaller) {
-      void reply.header('cache-control', 'private, no-cache').header('vary', 'authorization, x-api-key');
-    }
+    if (perCaller) markPerCaller(reply);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       void reply.code(304).send();
       return true;
