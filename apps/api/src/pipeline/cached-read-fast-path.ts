@@ -4,7 +4,7 @@ import {
   cacheScopeKey,
   etagMatches,
   httpCacheKey,
-  SCOPED_RESPONSE_HEADERS,
+  markScopedResponse,
   TieredCache,
   X_CACHE,
   type CachedBody,
@@ -95,7 +95,7 @@ export class CachedReadFastPath {
       return true;
     }
     void reply.headers(rateLimitHeaders(decision)).header('x-cache', X_CACHE.l1).header('etag', cached.etag);
-    if (scoped) void reply.headers(SCOPED_RESPONSE_HEADERS);
+    if (scoped) markScopedResponse(reply);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       void reply.code(304).send();
       return true;
