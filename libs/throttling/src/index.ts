@@ -3,6 +3,7 @@ export { ThrottleService, THROTTLE_BREAKER, type BucketRequest } from './throttl
 export { AuthenticatedRoute, ThrottleCost } from './throttle.decorators';
 export { CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
 export { AuthFailureLimiter } from './auth-failure-limiter';
+export { clientAddressKey } from './client-address';
 export { RedisTokenBucket } from './redis-token-bucket';
 export { LocalTokenBucket } from './local-token-bucket';
 export { takeTokens, type BucketDecision, type BucketLimits, type BucketState } from './bucket-math';
