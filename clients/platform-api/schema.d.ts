@@ -840,6 +840,28 @@ export interface operations {
           };
         };
       };
+      /** @description Validation failed (fields listed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "validation_failed",
+           *       "message": "Invalid request body: body.userId",
+           *       "fields": [
+           *         {
+           *           "field": "body.userId",
+           *           "message": "1-64 characters: letters, digits, \"_\", \".\", \":\" or \"-\""
+           *         }
+           *       ],
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       /** @description Missing or invalid credentials */
       401: {
         headers: {
