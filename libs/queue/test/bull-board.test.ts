@@ -172,7 +172,8 @@ describe('Bull Board basic-auth failures count in the failed-auth bucket (real A
     const statuses = answers.map((a) => a.status);
     const refused = statuses.filter((s) => s === 401).length;
     expect(refused + statuses.filter((s) => s === 429).length).toBe(50);
-    expect(refused).toBeLessThanOrEqual(BURST + 1);
+    // Slack: a Redis call past the throttle breaker's timeout on a loaded machine is decided in process.
+    expect(refused).toBeLessThanOrEqual(BURST + 2);
     const limited = answers.find((a) => a.status === 429)!;
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get('content-type')).toMatch(/application\/json/);
