@@ -20,6 +20,7 @@ import {
   type IssuedApiKeyView,
 } from './admin.schemas';
 
+// Routes (full paths, for grep): POST /v1/admin/api-keys, DELETE /v1/admin/api-keys/:id
 @ApiTags('admin')
 @Controller({ path: 'admin/api-keys', version: '1' })
 @AdminAuth()
