@@ -96,8 +96,8 @@ describe('webhook attempts end with their job try (real worker, Redis, Postgres,
     prefix = settings.REDIS_KEY_PREFIX;
     worker = await startInProcess('worker', settings);
     const [subscription] = await db.dataSource.query<Array<{ id: string }>>(
-      `INSERT INTO webhook_subscriptions (api_key_id, url, events, secret)
-       VALUES ($1, $2, $3, $4) RETURNING id`,
+      `INSERT INTO webhook_subscriptions (tenant_id, api_key_id, url, events, secret)
+       SELECT tenant_id, id, $2, $3, $4 FROM api_keys WHERE id = $1 RETURNING id`,
       [apiKeyId, receiver.url, ['recommendations.updated'], generateWebhookSecret()],
     );
     await worker.app.get(JobProducer).enqueue('webhook.deliver', {
