@@ -17,3 +17,4 @@ export { HttpCacheInterceptor, SCOPED_RESPONSE_HEADERS, X_CACHE } from './http-c
 export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';
+export { READ_FENCE, type ReadFence } from './read-fence';

@@ -8,9 +8,11 @@ import {
   registerL1Gauges,
   trackL1,
 } from './cache-metrics';
+import { FenceMarks } from './fence-marks';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { L1Cache } from './l1-cache';
 import { L2RedisStore } from './l2-redis-store';
+import { laterPosition, type ReadFence } from './read-fence';
 import { SingleFlight } from './single-flight';
 
 export interface TieredCacheSettings {
@@ -46,6 +48,10 @@ const PENDING_RETRY_MS = 1_000;
  * for one key share one L2 read and one load. Invalidation deletes L2 and tells every instance over
  * pub/sub to drop its L1 copy. Every Redis call goes through the L2 breaker: when Redis fails, the
  * cache serves L1 and calls loaders, and never fails the caller because of Redis.
+ *
+ * With a `ReadFence` (read replicas), each invalidation carries the write position it follows, and
+ * every instance keeps it per key and tag for a while: a reload of such an entry reads at or after
+ * that position, so a lagging replica cannot put the old value back in the cache.
  */
 export class TieredCache {
   private readonly logger = new Logger('TieredCache');
@@ -61,7 +67,13 @@ export class TieredCache {
   private readonly invalidations = cacheInvalidationsCounter();
   private readonly untrack: () => void;
   /** Invalidations that could not reach Redis; sent again when the command connection is back. */
-  private readonly pending = { keys: new Set<string>(), tags: new Set<string>() };
+  private readonly pending = {
+    keys: new Set<string>(),
+    tags: new Set<string>(),
+    position: undefined as string | undefined,
+  };
+  /** Per key and tag, the write position a reload must read at (only with a fence). */
+  private readonly marks: FenceMarks;
   private readonly onRedisReady = () => void this.flushPending();
   private retryTimer?: NodeJS.Timeout;
 
@@ -70,12 +82,18 @@ export class TieredCache {
     private readonly redis: RedisClient,
     subscriber: RedisClient,
     private readonly breaker: NamedBreaker,
+    private readonly fence?: ReadFence,
   ) {
     this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });
+    this.marks = new FenceMarks(fence?.retainMs ?? 0);
     this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes);
     this.bus = new InvalidationBus(redis, subscriber, settings.keyPrefix, {
       onRemote: (message) => this.dropLocal(message, 'remote'),
-      onResubscribed: () => this.dropAllLocal('missed invalidations while the subscription was down'),
+      onResubscribed: () => {
+        this.dropAllLocal('missed invalidations while the subscription was down');
+        // The missed messages' positions are lost too: every reload waits for the current position.
+        void this.writePosition().then((position) => position && this.marks.raiseAll(position));
+      },
     });
     registerL1Gauges();
     this.untrack = trackL1(this);
@@ -218,7 +236,7 @@ export class TieredCache {
         () => flight.invalidated,
       );
       if (remote !== undefined) return { value: remote, source: 'l2' };
-      const value = await this.timeLoad(loader);
+      const value = await this.timeLoad(() => this.fencedLoad(key, loader, options));
       if (value !== undefined && !flight.invalidated) {
         await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
       }
@@ -230,13 +248,17 @@ export class TieredCache {
   /** Deletes keys from L2 and from the L1 of every instance. Never throws because of Redis. */
   async del(keys: string | readonly string[]): Promise<void> {
     const list = typeof keys === 'string' ? [keys] : [...keys];
-    this.dropLocal({ keys: list, tags: [] }, 'local');
-    await this.invalidateShared({ keys: list, tags: [] });
+    const message = { keys: list, tags: [], position: await this.writePosition() };
+    this.dropLocal(message, 'local');
+    await this.invalidateShared(message);
   }
 
-  /** Deletes every entry stored with one of these tags, on every instance. */
+  /**
+   * Deletes every entry stored with one of these tags, on every instance. Call it after the write
+   * committed: reloads then read at or after the write (with a fence), wherever they run.
+   */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    const message = { keys: [], tags: [...tags] };
+    const message = { keys: [], tags: [...tags], position: await this.writePosition() };
     this.dropLocal(message, 'local');
     await this.invalidateShared(message);
   }
@@ -295,6 +317,38 @@ export class TieredCache {
     }
   }
 
+  /**
+   * Runs the loader at or after the position of the last invalidation of this key or its tags. Tags
+   * computed from the value are only known after the load: if one of them carries a later position,
+   * the value may be older than its invalidation, so it is loaded again at that position.
+   */
+  private async fencedLoad<T>(key: string, loader: () => Promise<T>, options: CacheEntryOptions<T>) {
+    if (!this.fence) return loader();
+    const tagsKnown = typeof options.tags === 'function' ? [] : (options.tags ?? []);
+    const position = this.marks.required(key, tagsKnown);
+    const value = await this.readAt(position, loader);
+    if (typeof options.tags !== 'function' || value === undefined) return value;
+    const after = this.marks.required(key, options.tags(value));
+    return after !== undefined && (position === undefined || after > position)
+      ? this.readAt(after, loader)
+      : value;
+  }
+
+  private readAt<T>(position: string | undefined, loader: () => Promise<T>): Promise<T> {
+    return position === undefined || !this.fence ? loader() : this.fence.readAtLeast(position, loader);
+  }
+
+  /** Where the store's writes are now, for an invalidation to carry; undefined without a fence. */
+  private async writePosition(): Promise<string | undefined> {
+    if (!this.fence) return undefined;
+    try {
+      return await this.fence.position();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'write position unknown; invalidating without it');
+      return undefined;
+    }
+  }
+
   private async timeLoad<T>(loader: () => Promise<T>): Promise<T> {
     const end = this.loads.startTimer();
     try {
@@ -308,6 +362,10 @@ export class TieredCache {
   }
 
   private dropLocal(message: InvalidationMessage, origin: 'local' | 'remote'): void {
+    // First, so that no load starting after this can read below the position.
+    if (message.position !== undefined && this.fence) {
+      this.marks.raise(message.keys, message.tags, message.position);
+    }
     for (const key of message.keys) {
       this.l1.delete(key);
       this.flights.invalidate(key);
@@ -333,7 +391,11 @@ export class TieredCache {
       // Not through the breaker: an invalidation must be attempted even while reads are shed.
       const tagged = await Promise.all(message.tags.map((tag) => this.l2.deleteTag(tag)));
       await this.l2.delete(message.keys);
-      await this.bus.publish({ keys: [...message.keys, ...tagged.flat()], tags: message.tags });
+      await this.bus.publish({
+        keys: [...message.keys, ...tagged.flat()],
+        tags: message.tags,
+        position: message.position,
+      });
     } catch (error) {
       this.remember(message);
       this.logger.warn({ err: (error as Error).message }, 'invalidation kept to retry when Redis is back');
@@ -343,11 +405,13 @@ export class TieredCache {
   private remember(message: InvalidationMessage): void {
     for (const key of message.keys) this.pending.keys.add(key);
     for (const tag of message.tags) this.pending.tags.add(tag);
+    this.pending.position = laterPosition(this.pending.position, message.position);
     if (this.pending.keys.size + this.pending.tags.size > PENDING_LIMIT) {
       // Too much to replay key by key: the L2 entries left behind expire on their TTL.
       this.logger.error({ limit: PENDING_LIMIT }, 'pending invalidations over the limit; dropped');
       this.pending.keys.clear();
       this.pending.tags.clear();
+      this.pending.position = undefined;
       return;
     }
     // A reconnect triggers a replay at once ('ready'); a Redis that hung and recovered without
@@ -360,9 +424,14 @@ export class TieredCache {
 
   private async flushPending(): Promise<void> {
     if (this.pending.keys.size === 0 && this.pending.tags.size === 0) return;
-    const message = { keys: [...this.pending.keys], tags: [...this.pending.tags] };
+    const message = {
+      keys: [...this.pending.keys],
+      tags: [...this.pending.tags],
+      position: this.pending.position,
+    };
     this.pending.keys.clear();
     this.pending.tags.clear();
+    this.pending.position = undefined;
     this.logger.log({ keys: message.keys.length, tags: message.tags.length }, 'replaying invalidations');
     await this.invalidateShared(message);
   }

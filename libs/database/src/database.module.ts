@@ -1,8 +1,10 @@
 import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
+import { READ_FENCE } from '@platform/cache';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { primaryDataSourceOptions } from './primary/primary-data-source';
+import { ReplicaReadFence } from './replicas/replica-read-fence';
 import { ReplicaRouter } from './replicas/replica-router';
 import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
@@ -22,8 +24,9 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
       dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
     }),
   ],
-  providers: [ReplicaRouter],
-  exports: [TypeOrmModule, ReplicaRouter],
+  // READ_FENCE: the tiered cache's reloads after an invalidation wait for the write (see ReplicaReadFence).
+  providers: [ReplicaRouter, ReplicaReadFence, { provide: READ_FENCE, useExisting: ReplicaReadFence }],
+  exports: [TypeOrmModule, ReplicaRouter, READ_FENCE],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
