@@ -125,7 +125,13 @@ describe('consistency with a lagging standby (two API instances)', () => {
       const response = await me(two, key);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { tier: { burst: number } };
-      if (body.tier.burst !== burst || response.headers.get('ratelimit-limit') !== String(burst)) stale++;
+      const limit = response.headers.get('ratelimit-limit');
+      if (body.tier.burst !== burst || limit !== String(burst)) {
+        stale++;
+        console.info(
+          `stale round ${i}: want ${burst}, body ${body.tier.burst}, RateLimit-Limit ${limit}, X-Cache ${response.headers.get('x-cache')}`,
+        );
+      }
     }
     // The bucket itself: burst 3 at one token a minute, a key nobody has spent from yet.
     const fresh = (await issueApiKey(db.dataSource, 'fresh', tier)).key;

@@ -8,12 +8,12 @@ import {
   registerL1Gauges,
   trackL1,
 } from './cache-metrics';
-import { FenceMarks } from './fence-marks';
+import { FencedLoads } from './fenced-loads';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { L1Cache } from './l1-cache';
 import { L2RedisStore } from './l2-redis-store';
 import { laterPosition, type ReadFence } from './read-fence';
-import { SingleFlight } from './single-flight';
+import { SingleFlight, type Flight } from './single-flight';
 
 export interface TieredCacheSettings {
   keyPrefix: string;
@@ -72,8 +72,8 @@ export class TieredCache {
     tags: new Set<string>(),
     position: undefined as string | undefined,
   };
-  /** Per key and tag, the write position a reload must read at (only with a fence). */
-  private readonly marks: FenceMarks;
+  /** Invalidation positions and loads at or after them (only with a fence). */
+  private readonly fenced: FencedLoads;
   private readonly onRedisReady = () => void this.flushPending();
   private retryTimer?: NodeJS.Timeout;
 
@@ -82,17 +82,17 @@ export class TieredCache {
     private readonly redis: RedisClient,
     subscriber: RedisClient,
     private readonly breaker: NamedBreaker,
-    private readonly fence?: ReadFence,
+    fence?: ReadFence,
   ) {
     this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });
-    this.marks = new FenceMarks(fence?.retainMs ?? 0);
+    this.fenced = new FencedLoads(fence, this.logger);
     this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes);
     this.bus = new InvalidationBus(redis, subscriber, settings.keyPrefix, {
       onRemote: (message) => this.dropLocal(message, 'remote'),
       onResubscribed: () => {
         this.dropAllLocal('missed invalidations while the subscription was down');
         // The missed messages' positions are lost too: every reload waits for the current position.
-        void this.writePosition().then((position) => position && this.marks.raiseAll(position));
+        void this.fenced.rememberEverything();
       },
     });
     registerL1Gauges();
@@ -191,11 +191,13 @@ export class TieredCache {
   /**
    * Stores a value just read from its source of truth, in both layers, without telling other
    * instances to drop their copies (nothing changed; `set` is for changes). Never throws because of Redis.
+   * With a fence, not stored while an invalidation of its key or tags is recent: the read may predate it.
    */
   async fill<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
     if (value === undefined) return;
     const { l1TtlMs, l2TtlMs } = this.resolve(options);
-    await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
+    const loadedAt = this.fenced.retainMs === undefined ? undefined : '';
+    await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value), loadedAt);
   }
 
   /** Stores in both layers. `undefined` is not a value and is not stored. */
@@ -236,11 +238,10 @@ export class TieredCache {
         () => flight.invalidated,
       );
       if (remote !== undefined) return { value: remote, source: 'l2' };
-      const value = await this.timeLoad(() => this.fencedLoad(key, loader, options));
-      if (value !== undefined && !flight.invalidated) {
-        await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
-      }
-      return { value, source: 'loader' };
+      return {
+        value: await this.loadAndStore(key, loader, options, flight, l1TtlMs, l2TtlMs),
+        source: 'loader',
+      };
     });
     return (await promise) as { value: T; source: CacheSource };
   }
@@ -248,7 +249,7 @@ export class TieredCache {
   /** Deletes keys from L2 and from the L1 of every instance. Never throws because of Redis. */
   async del(keys: string | readonly string[]): Promise<void> {
     const list = typeof keys === 'string' ? [keys] : [...keys];
-    const message = { keys: list, tags: [], position: await this.writePosition() };
+    const message = { keys: list, tags: [], position: await this.fenced.position() };
     this.dropLocal(message, 'local');
     await this.invalidateShared(message);
   }
@@ -258,7 +259,7 @@ export class TieredCache {
    * committed: reloads then read at or after the write (with a fence), wherever they run.
    */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    const message = { keys: [], tags: [...tags], position: await this.writePosition() };
+    const message = { keys: [], tags: [...tags], position: await this.fenced.position() };
     this.dropLocal(message, 'local');
     await this.invalidateShared(message);
   }
@@ -301,52 +302,54 @@ export class TieredCache {
     }
   }
 
+  /**
+   * Loads (at or after the last invalidation's position) and stores, unless invalidated meanwhile. If
+   * Redis refuses the value as read before an invalidation this instance has not heard of yet (its
+   * message is still on the way), it is loaded once more at that position.
+   */
+  private async loadAndStore<T>(
+    key: string,
+    loader: () => Promise<T>,
+    options: CacheEntryOptions<T>,
+    flight: Flight<unknown>,
+    l1TtlMs: number,
+    l2TtlMs: number,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { value, loadedAt } = await this.timeLoad(() => this.fenced.load(key, loader, options.tags));
+      if (value === undefined || flight.invalidated) return value;
+      const refusedBy = await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value), loadedAt);
+      if (refusedBy === undefined || attempt === 2) return value;
+      this.fenced.rememberKey(key, refusedBy);
+    }
+  }
+
+  /**
+   * `loadedAt`: the position a fenced load read at ('' when it needed none). Redis then refuses the
+   * value if an invalidation of its key or tags carried a later position (it was read before that
+   * write): it is kept out of L1 too, and that position is returned.
+   */
   private async store(
     key: string,
     value: unknown,
     l1TtlMs: number,
     l2TtlMs: number,
     tags: readonly string[],
-  ) {
+    loadedAt?: string,
+  ): Promise<string | undefined> {
     try {
-      const jsonBytes = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags));
-      this.l1.set(key, value, jsonBytes, l1TtlMs, tags);
+      const stored = await this.breaker.execute(() =>
+        loadedAt === undefined
+          ? this.l2.set(key, value, l2TtlMs, tags).then((jsonBytes) => ({ jsonBytes }))
+          : this.l2.setIfCurrent(key, value, l2TtlMs, tags, loadedAt),
+      );
+      if ('refusedBy' in stored) return stored.refusedBy;
+      this.l1.set(key, value, stored.jsonBytes, l1TtlMs, tags);
     } catch {
       // Redis unavailable: L1 alone. The size is measured here since L2 did not.
       this.l1.set(key, value, Buffer.byteLength(JSON.stringify(value)), l1TtlMs, tags);
     }
-  }
-
-  /**
-   * Runs the loader at or after the position of the last invalidation of this key or its tags. Tags
-   * computed from the value are only known after the load: if one of them carries a later position,
-   * the value may be older than its invalidation, so it is loaded again at that position.
-   */
-  private async fencedLoad<T>(key: string, loader: () => Promise<T>, options: CacheEntryOptions<T>) {
-    if (!this.fence) return loader();
-    const tagsKnown = typeof options.tags === 'function' ? [] : (options.tags ?? []);
-    const position = this.marks.required(key, tagsKnown);
-    const value = await this.readAt(position, loader);
-    if (typeof options.tags !== 'function' || value === undefined) return value;
-    const after = this.marks.required(key, options.tags(value));
-    return after !== undefined && (position === undefined || after > position)
-      ? this.readAt(after, loader)
-      : value;
-  }
-
-  private readAt<T>(position: string | undefined, loader: () => Promise<T>): Promise<T> {
-    return position === undefined || !this.fence ? loader() : this.fence.readAtLeast(position, loader);
-  }
-
-  /** Where the store's writes are now, for an invalidation to carry; undefined without a fence. */
-  private async writePosition(): Promise<string | undefined> {
-    if (!this.fence) return undefined;
-    try {
-      return await this.fence.position();
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'write position unknown; invalidating without it');
-      return undefined;
-    }
+    return undefined;
   }
 
   private async timeLoad<T>(loader: () => Promise<T>): Promise<T> {
@@ -363,9 +366,7 @@ export class TieredCache {
 
   private dropLocal(message: InvalidationMessage, origin: 'local' | 'remote'): void {
     // First, so that no load starting after this can read below the position.
-    if (message.position !== undefined && this.fence) {
-      this.marks.raise(message.keys, message.tags, message.position);
-    }
+    this.fenced.remember(message);
     for (const key of message.keys) {
       this.l1.delete(key);
       this.flights.invalidate(key);
@@ -389,6 +390,11 @@ export class TieredCache {
   private async invalidateShared(message: InvalidationMessage): Promise<void> {
     try {
       // Not through the breaker: an invalidation must be attempted even while reads are shed.
+      // Marked first: from then on Redis refuses values loaded before the position (see store).
+      const retainMs = this.fenced.retainMs;
+      if (message.position !== undefined && retainMs !== undefined) {
+        await this.l2.mark(message.keys, message.tags, message.position, retainMs);
+      }
       const tagged = await Promise.all(message.tags.map((tag) => this.l2.deleteTag(tag)));
       await this.l2.delete(message.keys);
       await this.bus.publish({

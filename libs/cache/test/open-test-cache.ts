@@ -9,6 +9,8 @@ import { testEnv } from '../../../test/support';
 export interface TestCache {
   cache: TieredCache;
   redis: RedisClient;
+  /** The connection invalidation messages arrive on. */
+  subscriber: RedisClient;
   config: AppConfig;
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function openTestCache(
   return {
     cache,
     redis,
+    subscriber,
     config,
     close: async () => {
       await cache.stop();

@@ -133,6 +133,57 @@ describe('TieredCache with a read fence (two instances, real Redis, a lagging so
     expect(loads).toBe(2); // first from the replica (still live), then at the invalidation's position
   });
 
+  it('a load that read before an invalidation cannot store its value after it, even before the message arrives', async () => {
+    const name = `late-${randomSuffix()}`;
+    const options = { tags: [`item:${name}`] };
+    store.write(name, 'v1');
+    store.catchUp();
+    store.write(name, 'v2'); // the replica has not replayed this
+    // B reads the replica (v1) before anyone invalidates, and is slow to store what it read...
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const loading = b.cache.wrap(
+      name,
+      async () => {
+        const value = await store.read(name);
+        await gate;
+        return value;
+      },
+      options,
+    );
+    // ...and the invalidation message reaches B only after B has stored it (a busy instance).
+    const held: unknown[][] = [];
+    const listeners = b.subscriber.listeners('message') as Array<(...args: unknown[]) => void>;
+    b.subscriber.removeAllListeners('message');
+    b.subscriber.on('message', (...args: unknown[]) => held.push(args));
+    try {
+      await a.cache.invalidateTags([`item:${name}`]);
+      release();
+      // Redis refused the value and named the write it missed: B loaded again after it.
+      expect(await loading).toBe('v2');
+    } finally {
+      b.subscriber.removeAllListeners('message');
+      for (const listener of listeners) b.subscriber.on('message', listener);
+      for (const args of held) for (const listener of listeners) listener(...args);
+    }
+    // Nobody is served the old value afterwards: Redis refused to store it.
+    expect(await a.cache.wrap(name, () => store.read(name), options)).toBe('v2');
+    expect(await b.cache.wrap(name, () => store.read(name), options)).toBe('v2');
+  });
+
+  it('does not keep a value filled while an invalidation of its tags is recent (it may have been read before)', async () => {
+    const name = `fill-${randomSuffix()}`;
+    const options = { tags: [`item:${name}`] };
+    await a.cache.fill(name, 'read before', options);
+    expect(await b.cache.get(name)).toBe('read before'); // nothing invalidated: kept as before
+    store.write(name, 'v2');
+    await a.cache.invalidateTags([`item:${name}`]);
+    await untilDropped(b, name);
+    await b.cache.fill(name, 'read before', options);
+    expect(await a.cache.get(name)).toBeUndefined();
+    expect(await b.cache.get(name)).toBeUndefined();
+  });
+
   it('carries the position on the wire', async () => {
     const subscriber = openTestRedis();
     try {
