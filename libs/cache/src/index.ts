@@ -18,3 +18,4 @@ export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
 export { markScopedResponse } from './scoped-response-headers';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';
+export { READ_FENCE, type ReadFence } from './read-fence';

@@ -4,12 +4,15 @@ import type { RedisClient } from '@platform/redis';
 export interface InvalidationMessage {
   keys: string[];
   tags: string[];
+  /**
+   * The write position (ReadFence) at or after the change that caused the invalidation: reloads of
+   * these keys and tags must read at or after it. Absent when reads cannot lag (or from older senders).
+   */
+  position?: string;
 }
 
-interface WireMessage {
+interface WireMessage extends InvalidationMessage {
   origin: string;
-  keys: string[];
-  tags: string[];
 }
 
 export interface InvalidationHandlers {
@@ -65,7 +68,7 @@ export class InvalidationBus {
 
   /** Throws when Redis cannot be reached; the caller keeps the message to send later. */
   async publish(message: InvalidationMessage): Promise<void> {
-    const wire: WireMessage = { origin: this.origin, keys: message.keys, tags: message.tags };
+    const wire: WireMessage = { origin: this.origin, ...message };
     await this.publisher.publish(this.channel, JSON.stringify(wire));
   }
 
@@ -96,6 +99,10 @@ export class InvalidationBus {
     }
     if (message.origin === this.origin || !Array.isArray(message.keys) || !Array.isArray(message.tags))
       return;
-    this.handlers.onRemote({ keys: message.keys.map(String), tags: message.tags.map(String) });
+    this.handlers.onRemote({
+      keys: message.keys.map(String),
+      tags: message.tags.map(String),
+      position: typeof message.position === 'string' ? message.position : undefined,
+    });
   }
 }

@@ -2,34 +2,60 @@ import type { RedisClient } from '@platform/redis';
 import { decodeValue, encodeValue } from './value-codec';
 
 /**
- * Stores a value and indexes it under its tags, keeping each tag's index bounded. A tag's index is a
- * sorted set of the keys carrying it, scored by when each expires (Redis's clock), so expired members
- * are pruned as new ones arrive and a tag holds only live entries; past `maxMembers` the entries that
- * expire first are evicted (value and membership), so no tag grows without bound whatever the traffic.
- * Returns the evicted keys. KEYS[1] value key; ARGV: payload, ttlMs, maxMembers, member, value prefix,
- * then the tag index keys (same hash slot as KEYS[1]: the `{cache}` hash tag).
+ * Stores a value and indexes it under its tags, keeping each tag's index bounded. With ARGV[7] = '1'
+ * it first checks the invalidation marks of the key and its tags: a value loaded at position ARGV[1]
+ * ('' = unknown, older than any) before a marked invalidation is refused, and that position returned
+ * as {0, position}, so a load that read before an invalidation cannot land after its DEL, however late
+ * its message reaches the loading instance. Otherwise {1, evicted keys...}.
+ * A tag's index is a sorted set of the keys carrying it, scored by when each expires (Redis's clock),
+ * so expired members are pruned as new ones arrive and a tag holds only live entries; past ARGV[5]
+ * the entries that expire first are evicted (value and membership), so no tag grows with traffic.
+ * KEYS[1] value, KEYS[2] the key's mark, then per tag its index and its mark (one hash slot: the
+ * `{cache}` hash tag). ARGV: [2] TTL, [3] payload, [4] the key as indexes list it, [6] value prefix.
  */
-const SET_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+const STORE_SCRIPT = `
+if ARGV[7] == '1' then
+  for i = 2, #KEYS, 2 do
+    local mark = redis.call('GET', KEYS[i])
+    if mark and mark > ARGV[1] then return {0, mark} end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 local ttl = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local evicted = {}
-for i = 6, #ARGV do
-  local tag = ARGV[i]
+local result = {1}
+for i = 3, #KEYS, 2 do
+  local tag = KEYS[i]
   redis.call('ZREMRANGEBYSCORE', tag, '-inf', now)
   redis.call('ZADD', tag, now + ttl, ARGV[4])
-  local over = redis.call('ZCARD', tag) - tonumber(ARGV[3])
+  local over = redis.call('ZCARD', tag) - tonumber(ARGV[5])
   if over > 0 then
     local oldest = redis.call('ZPOPMIN', tag, over)
     for j = 1, #oldest, 2 do
-      redis.call('DEL', ARGV[5] .. oldest[j])
-      evicted[#evicted + 1] = oldest[j]
+      redis.call('DEL', ARGV[6] .. oldest[j])
+      result[#result + 1] = oldest[j]
     end
   end
   if redis.call('PTTL', tag) < ttl then redis.call('PEXPIRE', tag, ttl) end
 end
-return evicted
+return result
+`;
+
+/**
+ * Keeps, per key and tag, the latest write position an invalidation carried (for ARGV[2] ms): the
+ * store above refuses a value loaded before it. KEYS: the marks; ARGV[1] position, ARGV[2] TTL.
+ */
+const MARK_SCRIPT = `
+for _, mark in ipairs(KEYS) do
+  local current = redis.call('GET', mark)
+  if (not current) or ARGV[1] > current then
+    redis.call('SET', mark, ARGV[1], 'PX', ARGV[2])
+  else
+    redis.call('PEXPIRE', mark, ARGV[2])
+  end
+end
+return 1
 `;
 
 /**
@@ -53,12 +79,14 @@ const DELETE_TAG_CHUNK = 500;
 /**
  * The shared layer: values under `<prefix>{cache}:v:<key>`, compressed when over the threshold; a
  * bounded index per tag under `<prefix>{cache}:tz:<tag>` (a sorted set: `tz`, not the unbounded sets
- * `t:` of earlier versions, which expire on their own), kept alive as long as its longest entry.
+ * `t:` of earlier versions, which expire on their own), kept alive as long as its longest entry;
+ * invalidation positions under `<prefix>{cache}:m:k:<key>` / `m:t:<tag>` (with a read fence).
  * Every call may fail (Redis down); TieredCache runs these through the L2 breaker.
  */
 export class L2RedisStore {
   private readonly valuePrefix: string;
   private readonly tagPrefix: string;
+  private readonly markPrefix: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -71,6 +99,7 @@ export class L2RedisStore {
     // both, and a Redis Cluster refuses (CROSSSLOT) commands whose keys hash to different slots.
     this.valuePrefix = `${keyPrefix}{cache}:v:`;
     this.tagPrefix = `${keyPrefix}{cache}:tz:`;
+    this.markPrefix = `${keyPrefix}{cache}:m:`;
   }
 
   /** The value, its JSON length and how long it has left in Redis (an L1 copy must not outlive it). */
@@ -106,32 +135,48 @@ export class L2RedisStore {
   }
 
   /**
-   * Stores the value; returns the JSON's byte length (what it weighs in L1) and the keys evicted to
-   * keep its tags bounded (other instances must drop their L1 copies of those).
+   * Stores the value with its tags; returns the JSON's byte length (what it weighs in L1) and the keys
+   * evicted to keep its tags bounded (other instances must drop their L1 copies of those). With
+   * `loadedAt` (the position a fenced load read at; '' when unknown) the value is refused if an
+   * invalidation of its key or tags carried a later position: then that position is returned.
    */
   async set(
     key: string,
     value: unknown,
     ttlMs: number,
     tags: readonly string[],
-  ): Promise<{ jsonBytes: number; evicted: string[] }> {
+    loadedAt?: string,
+  ): Promise<{ jsonBytes: number; evicted: string[] } | { refusedBy: string }> {
     const { payload, jsonBytes } = await encodeValue(value, this.compressOverBytes);
-    if (tags.length === 0) {
+    if (tags.length === 0 && loadedAt === undefined) {
       await this.redis.set(this.valuePrefix + key, payload, 'PX', ttlMs);
       return { jsonBytes, evicted: [] };
     }
-    const evicted = (await this.redis.eval(
-      SET_SCRIPT,
-      1,
-      this.valuePrefix + key,
-      payload,
+    const keys = [this.valuePrefix + key, `${this.markPrefix}k:${key}`];
+    for (const tag of tags) keys.push(this.tagPrefix + tag, `${this.markPrefix}t:${tag}`);
+    const [stored, ...rest] = (await this.redis.eval(
+      STORE_SCRIPT,
+      keys.length,
+      ...keys,
+      loadedAt ?? '',
       ttlMs,
-      this.maxTagEntries,
+      payload,
       key,
+      this.maxTagEntries,
       this.valuePrefix,
-      ...tags.map((tag) => this.tagPrefix + tag),
-    )) as string[];
-    return { jsonBytes, evicted };
+      loadedAt === undefined ? '0' : '1',
+    )) as [number, ...string[]];
+    return stored === 0 ? { refusedBy: rest[0] } : { jsonBytes, evicted: rest };
+  }
+
+  /** Marks an invalidation's position on its keys and tags, for `ttlMs` (see set). */
+  async mark(keys: readonly string[], tags: readonly string[], position: string, ttlMs: number) {
+    const marks = [
+      ...keys.map((k) => `${this.markPrefix}k:${k}`),
+      ...tags.map((t) => `${this.markPrefix}t:${t}`),
+    ];
+    if (marks.length === 0) return;
+    await this.redis.eval(MARK_SCRIPT, marks.length, ...marks, position, String(ttlMs));
   }
 
   /** The stored payload's size in bytes (what Redis holds), for tests and diagnostics. */

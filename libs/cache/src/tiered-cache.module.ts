@@ -15,6 +15,7 @@ import { HealthDetailsRegistry } from '@platform/health';
 import { REDIS_COMMANDS, REDIS_SUBSCRIBER, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
+import { READ_FENCE, type ReadFence } from './read-fence';
 import { TieredCache } from './tiered-cache';
 import { TieredKeyvStore } from './tiered-keyv-store';
 
@@ -23,12 +24,21 @@ export const CACHE_L2_BREAKER = 'cache-l2';
 
 const tieredCacheProvider: Provider = {
   provide: TieredCache,
-  inject: [APP_CONFIG, REDIS_COMMANDS, REDIS_SUBSCRIBER, CircuitBreakerRegistry],
+  // The database module provides the read fence (reloads after an invalidation wait for its write);
+  // without one, as in tests and tools that have no database, the cache works as before.
+  inject: [
+    APP_CONFIG,
+    REDIS_COMMANDS,
+    REDIS_SUBSCRIBER,
+    CircuitBreakerRegistry,
+    { token: READ_FENCE, optional: true },
+  ],
   useFactory: (
     config: AppConfig,
     redis: RedisClient,
     subscriber: RedisClient,
     breakers: CircuitBreakerRegistry,
+    fence: ReadFence | undefined,
   ) =>
     new TieredCache(
       { keyPrefix: config.redis.keyPrefix, ...config.cache },
@@ -37,6 +47,7 @@ const tieredCacheProvider: Provider = {
       // A cache read must never wait long for Redis: give up after a short timeout and, once Redis
       // keeps failing, stop asking for a while (L1 and the loaders serve meanwhile).
       breakers.get(CACHE_L2_BREAKER, { timeoutMs: 500, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+      fence,
     ),
 };
 

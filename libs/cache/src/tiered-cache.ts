@@ -8,10 +8,12 @@ import {
   registerL1Gauges,
   trackL1,
 } from './cache-metrics';
+import { FencedLoads } from './fenced-loads';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { L1Cache } from './l1-cache';
 import { L2RedisStore } from './l2-redis-store';
-import { SingleFlight } from './single-flight';
+import { laterPosition, type ReadFence } from './read-fence';
+import { SingleFlight, type Flight } from './single-flight';
 
 export interface TieredCacheSettings {
   keyPrefix: string;
@@ -51,6 +53,10 @@ const PENDING_RETRY_MS = 1_000;
  * for one key share one L2 read and one load. Invalidation deletes L2 and tells every instance over
  * pub/sub to drop its L1 copy. Every Redis call goes through the L2 breaker: when Redis fails, the
  * cache serves L1 and calls loaders, and never fails the caller because of Redis.
+ *
+ * With a `ReadFence` (read replicas), each invalidation carries the write position it follows, and
+ * every instance keeps it per key and tag for a while: a reload of such an entry reads at or after
+ * that position, so a lagging replica cannot put the old value back in the cache.
  */
 export class TieredCache {
   private readonly logger = new Logger('TieredCache');
@@ -66,7 +72,13 @@ export class TieredCache {
   private readonly invalidations = cacheInvalidationsCounter();
   private readonly untrack: () => void;
   /** Invalidations that could not reach Redis; sent again when the command connection is back. */
-  private readonly pending = { keys: new Set<string>(), tags: new Set<string>() };
+  private readonly pending = {
+    keys: new Set<string>(),
+    tags: new Set<string>(),
+    position: undefined as string | undefined,
+  };
+  /** Invalidation positions and loads at or after them (only with a fence). */
+  private readonly fenced: FencedLoads;
   private readonly onRedisReady = () => void this.flushPending();
   private retryTimer?: NodeJS.Timeout;
 
@@ -75,12 +87,18 @@ export class TieredCache {
     private readonly redis: RedisClient,
     subscriber: RedisClient,
     private readonly breaker: NamedBreaker,
+    fence?: ReadFence,
   ) {
     this.l1 = new L1Cache({ maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes });
+    this.fenced = new FencedLoads(fence, this.logger);
     this.l2 = new L2RedisStore(redis, settings.keyPrefix, settings.compressOverBytes, settings.maxTagEntries);
     this.bus = new InvalidationBus(redis, subscriber, settings.keyPrefix, {
       onRemote: (message) => this.dropLocal(message, 'remote'),
-      onResubscribed: () => this.dropAllLocal('missed invalidations while the subscription was down'),
+      onResubscribed: () => {
+        this.dropAllLocal('missed invalidations while the subscription was down');
+        // The missed messages' positions are lost too: every reload waits for the current position.
+        void this.fenced.rememberEverything();
+      },
     });
     registerL1Gauges();
     this.untrack = trackL1(this);
@@ -178,11 +196,13 @@ export class TieredCache {
   /**
    * Stores a value just read from its source of truth, in both layers, without telling other
    * instances to drop their copies (nothing changed; `set` is for changes). Never throws because of Redis.
+   * With a fence, not stored while an invalidation of its key or tags is recent: the read may predate it.
    */
   async fill<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
     if (value === undefined) return;
     const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
-    await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
+    const loadedAt = this.fenced.retainMs === undefined ? undefined : '';
+    await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value), loadedAt);
   }
 
   /** Stores in both layers. `undefined` is not a value and is not stored. */
@@ -222,12 +242,7 @@ export class TieredCache {
         () => flight.invalidated,
       );
       if (remote !== undefined) return { value: remote, source: 'l2' };
-      const value = await this.timeLoad(loader);
-      if (value !== undefined && !flight.invalidated) {
-        const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
-        await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
-      }
-      return { value, source: 'loader' };
+      return { value: await this.loadAndStore(key, loader, options, flight), source: 'loader' };
     });
     return (await promise) as { value: T; source: CacheSource };
   }
@@ -235,13 +250,17 @@ export class TieredCache {
   /** Deletes keys from L2 and from the L1 of every instance. Never throws because of Redis. */
   async del(keys: string | readonly string[]): Promise<void> {
     const list = typeof keys === 'string' ? [keys] : [...keys];
-    this.dropLocal({ keys: list, tags: [] }, 'local');
-    await this.invalidateShared({ keys: list, tags: [] });
+    const message = { keys: list, tags: [], position: await this.fenced.position() };
+    this.dropLocal(message, 'local');
+    await this.invalidateShared(message);
   }
 
-  /** Deletes every entry stored with one of these tags, on every instance. */
+  /**
+   * Deletes every entry stored with one of these tags, on every instance. Call it after the write
+   * committed: reloads then read at or after the write (with a fence), wherever they run.
+   */
   async invalidateTags(tags: readonly string[]): Promise<void> {
-    const message = { keys: [], tags: [...tags] };
+    const message = { keys: [], tags: [...tags], position: await this.fenced.position() };
     this.dropLocal(message, 'local');
     await this.invalidateShared(message);
   }
@@ -285,21 +304,50 @@ export class TieredCache {
     }
   }
 
+  /**
+   * Loads (at or after the last invalidation's position) and stores, unless invalidated meanwhile. If
+   * Redis refuses the value as read before an invalidation this instance has not heard of yet (its
+   * message is still on the way), it is loaded once more at that position.
+   */
+  private async loadAndStore<T>(
+    key: string,
+    loader: () => Promise<T>,
+    options: CacheEntryOptions<T>,
+    flight: Flight<unknown>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { value, loadedAt } = await this.timeLoad(() => this.fenced.load(key, loader, options.tags));
+      if (value === undefined || flight.invalidated) return value;
+      const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
+      const refusedBy = await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value), loadedAt);
+      if (refusedBy === undefined || attempt === 2) return value;
+      this.fenced.rememberKey(key, refusedBy);
+    }
+  }
+
+  /**
+   * `loadedAt`: the position a fenced load read at ('' when it needed none). Redis then refuses the
+   * value if an invalidation of its key or tags carried a later position (it was read before that
+   * write): it is kept out of L1 too, and that position is returned.
+   */
   private async store(
     key: string,
     value: unknown,
     l1TtlMs: number,
     l2TtlMs: number,
     tags: readonly string[],
-  ) {
+    loadedAt?: string,
+  ): Promise<string | undefined> {
     try {
-      const { jsonBytes, evicted } = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags));
-      this.l1.set(key, value, jsonBytes, l1TtlMs, tags);
-      if (evicted.length > 0) this.dropEvicted(evicted);
+      const stored = await this.breaker.execute(() => this.l2.set(key, value, l2TtlMs, tags, loadedAt));
+      if ('refusedBy' in stored) return stored.refusedBy;
+      this.l1.set(key, value, stored.jsonBytes, l1TtlMs, tags);
+      if (stored.evicted.length > 0) this.dropEvicted(stored.evicted);
     } catch {
       // Redis unavailable: L1 alone. The size is measured here since L2 did not.
       this.l1.set(key, value, Buffer.byteLength(JSON.stringify(value)), l1TtlMs, tags);
     }
+    return undefined;
   }
 
   /** Entries L2 evicted to keep a tag bounded: no instance may keep serving its L1 copy. */
@@ -322,6 +370,8 @@ export class TieredCache {
   }
 
   private dropLocal(message: InvalidationMessage, origin: 'local' | 'remote'): void {
+    // First, so that no load starting after this can read below the position.
+    this.fenced.remember(message);
     for (const key of message.keys) {
       this.l1.delete(key);
       this.flights.invalidate(key);
@@ -345,9 +395,18 @@ export class TieredCache {
   private async invalidateShared(message: InvalidationMessage): Promise<void> {
     try {
       // Not through the breaker: an invalidation must be attempted even while reads are shed.
+      // Marked first: from then on Redis refuses values loaded before the position (see store).
+      const retainMs = this.fenced.retainMs;
+      if (message.position !== undefined && retainMs !== undefined) {
+        await this.l2.mark(message.keys, message.tags, message.position, retainMs);
+      }
       const tagged = await Promise.all(message.tags.map((tag) => this.l2.deleteTag(tag)));
       await this.l2.delete(message.keys);
-      await this.bus.publish({ keys: [...message.keys, ...tagged.flat()], tags: message.tags });
+      await this.bus.publish({
+        keys: [...message.keys, ...tagged.flat()],
+        tags: message.tags,
+        position: message.position,
+      });
     } catch (error) {
       this.remember(message);
       this.logger.warn({ err: (error as Error).message }, 'invalidation kept to retry when Redis is back');
@@ -357,11 +416,13 @@ export class TieredCache {
   private remember(message: InvalidationMessage): void {
     for (const key of message.keys) this.pending.keys.add(key);
     for (const tag of message.tags) this.pending.tags.add(tag);
+    this.pending.position = laterPosition(this.pending.position, message.position);
     if (this.pending.keys.size + this.pending.tags.size > PENDING_LIMIT) {
       // Too much to replay key by key: the L2 entries left behind expire on their TTL.
       this.logger.error({ limit: PENDING_LIMIT }, 'pending invalidations over the limit; dropped');
       this.pending.keys.clear();
       this.pending.tags.clear();
+      this.pending.position = undefined;
       return;
     }
     // A reconnect triggers a replay at once ('ready'); a Redis that hung and recovered without
@@ -374,9 +435,14 @@ export class TieredCache {
 
   private async flushPending(): Promise<void> {
     if (this.pending.keys.size === 0 && this.pending.tags.size === 0) return;
-    const message = { keys: [...this.pending.keys], tags: [...this.pending.tags] };
+    const message = {
+      keys: [...this.pending.keys],
+      tags: [...this.pending.tags],
+      position: this.pending.position,
+    };
     this.pending.keys.clear();
     this.pending.tags.clear();
+    this.pending.position = undefined;
     this.logger.log({ keys: message.keys.length, tags: message.tags.length }, 'replaying invalidations');
     await this.invalidateShared(message);
   }

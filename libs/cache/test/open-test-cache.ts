@@ -1,5 +1,5 @@
 import type { HealthIndicatorService } from '@nestjs/terminus';
-import { TieredCache, CACHE_L2_BREAKER } from '@platform/cache';
+import { TieredCache, CACHE_L2_BREAKER, type ReadFence } from '@platform/cache';
 import { loadConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { closeRedis, createRedis, waitUntilReady, type RedisClient } from '@platform/redis';
@@ -9,6 +9,8 @@ import { testEnv } from '../../../test/support';
 export interface TestCache {
   cache: TieredCache;
   redis: RedisClient;
+  /** The connection invalidation messages arrive on. */
+  subscriber: RedisClient;
   config: AppConfig;
   close(): Promise<void>;
 }
@@ -17,7 +19,10 @@ export interface TestCache {
  * A TieredCache wired as TieredCacheModule wires it (real Redis connections, a registry breaker),
  * without an app around it. Two of them with the same REDIS_KEY_PREFIX behave as two instances.
  */
-export async function openTestCache(env: Record<string, string | undefined>): Promise<TestCache> {
+export async function openTestCache(
+  env: Record<string, string | undefined>,
+  fence?: ReadFence,
+): Promise<TestCache> {
   const config = loadConfig(testEnv(env));
   const settings = {
     url: config.redis.url,
@@ -39,6 +44,7 @@ export async function openTestCache(env: Record<string, string | undefined>): Pr
     redis,
     subscriber,
     breakers.get(CACHE_L2_BREAKER, { timeoutMs: 500, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+    fence,
   );
   const channel = `${config.redis.keyPrefix}cache:invalidate`;
   const before = await subscribers(redis, channel);
@@ -51,6 +57,7 @@ export async function openTestCache(env: Record<string, string | undefined>): Pr
   return {
     cache,
     redis,
+    subscriber,
     config,
     close: async () => {
       await cache.stop();

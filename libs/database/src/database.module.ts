@@ -1,11 +1,13 @@
 import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
+import { READ_FENCE } from '@platform/cache';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { primaryDataSourceOptions } from './primary/primary-data-source';
 import { PrimaryLocator } from './primary/primary-locator';
 import { PrimaryLocatorModule } from './primary/primary-locator.module';
 import { PrimaryReadiness } from './primary/primary-readiness';
+import { ReplicaReadFence } from './replicas/replica-read-fence';
 import { ReplicaRouter } from './replicas/replica-router';
 import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
@@ -27,8 +29,14 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
       dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
     }),
   ],
-  providers: [ReplicaRouter, PrimaryReadiness],
-  exports: [TypeOrmModule, ReplicaRouter],
+  // READ_FENCE: the tiered cache's reloads after an invalidation wait for the write (see ReplicaReadFence).
+  providers: [
+    ReplicaRouter,
+    PrimaryReadiness,
+    ReplicaReadFence,
+    { provide: READ_FENCE, useExisting: ReplicaReadFence },
+  ],
+  exports: [TypeOrmModule, ReplicaRouter, READ_FENCE],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

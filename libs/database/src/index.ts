@@ -17,10 +17,12 @@ export { Recommendation } from './entities/recommendation.entity';
 export { WebhookSubscription } from './entities/webhook-subscription.entity';
 export { EventRequest } from './entities/event-request.entity';
 export { ReplicaRouter } from './replicas/replica-router';
+export { ReplicaReadFence } from './replicas/replica-read-fence';
 export {
   runAs,
   runWithoutCaller,
   readFromPrimary,
+  readAtLeast,
   runDetached,
   currentConsistency,
   entityKey,

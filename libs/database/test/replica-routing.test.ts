@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { issueApiKey, runAs, Tier } from '@platform/database';
+import { issueApiKey, readAtLeast, ReplicaRouter, runAs, runWithoutCaller, Tier } from '@platform/database';
 import {
   createTestDatabase,
   PgStandby,
@@ -132,6 +132,47 @@ describe('replica routing', () => {
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ name, ratePerMinute: 70 + i });
       }
+    });
+
+    it('reads at or after a write position (a cache reload after an invalidation) skip a replica behind it', async () => {
+      const tiers = api.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
+      const router = api.app.get(ReplicaRouter);
+      const tier = (name: string) => ({
+        name,
+        ratePerMinute: 1,
+        burst: 1,
+        defaultPriority: 'low' as const,
+        maxBatch: 1,
+      });
+      let stale = 0;
+      let staleWithoutPosition = 0;
+      for (let i = 0; i < 20; i++) {
+        const name = `fence-${i}-${Date.now()}`;
+        // Written by "someone else": no caller scope, so nothing but the position tells readers.
+        await tiers.insert(tier(name));
+        const lsn = await router.writePosition();
+        if (!(await readAtLeast(lsn, () => tiers.findOneBy({ name })))) stale++;
+        if (!(await tiers.findOneBy({ name }))) staleWithoutPosition++;
+      }
+      console.info(
+        `reads at a write position: ${stale}/20 stale; the same reads without it: ${staleWithoutPosition}/20`,
+      );
+      expect(stale).toBe(0);
+      expect(staleWithoutPosition).toBeGreaterThanOrEqual(15); // the replica really was behind
+
+      // A write made inside such a scope counts for the scope it narrows, with or without a caller.
+      const name = `fence-scoped-${Date.now()}`;
+      const seenByAnonymous = await runWithoutCaller(async () => {
+        await readAtLeast(0n, () => tiers.insert(tier(`${name}-a`)));
+        return tiers.findOneBy({ name: `${name}-a` });
+      });
+      const seenByCaller = await runAs(`fence-owner:${Date.now()}`, async () => {
+        await tiers.findOneBy({ name: 'free' }); // the caller's mark is loaded now, before the write
+        await readAtLeast(0n, () => tiers.insert(tier(`${name}-c`)));
+        return tiers.findOneBy({ name: `${name}-c` });
+      });
+      expect(seenByAnonymous).not.toBeNull();
+      expect(seenByCaller).not.toBeNull();
     });
 
     it('serves at least 90 % of plain repository reads from a healthy replica', async () => {

@@ -60,4 +60,49 @@ describe('computeRecommendations', () => {
     }));
     expect(computeRecommendations('u4', events, [], now).recommended_categories).toEqual(['a', 'b', 'c']);
   });
+
+  // Categories are client text: names of Object.prototype members must be ordinary categories.
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'weighs a category named %s like any other, in a plain JSON object',
+    (name) => {
+      const body = computeRecommendations(
+        'u5',
+        [
+          { type: 'search', category: name, occurredAt: now },
+          { type: 'search', category: name, occurredAt: now },
+          { type: 'purchase', category: name, occurredAt: now },
+          { type: 'search', category: 'books', occurredAt: now },
+        ],
+        [name, 'music'],
+        now,
+      );
+      const expected = { [name]: 2 * SEARCH_WEIGHT + PURCHASE_WEIGHT, books: SEARCH_WEIGHT };
+      for (const weights of [body.weightage, body.search_weight, body.purchase_weight]) {
+        expect(Object.getPrototypeOf(weights)).toBe(Object.prototype);
+        expect(Object.keys(weights)).toContain(name);
+        expect(Object.getOwnPropertyDescriptor(weights, name)?.value).toEqual(expect.any(Number));
+      }
+      expect(Object.getOwnPropertyDescriptor(body.weightage, name)?.value).toBe(expected[name]);
+      expect(body.weightage.books).toBe(SEARCH_WEIGHT);
+      expect(Object.getOwnPropertyDescriptor(body.search_weight, name)?.value).toBe(2 * SEARCH_WEIGHT);
+      expect(Object.getOwnPropertyDescriptor(body.purchase_weight, name)?.value).toBe(PURCHASE_WEIGHT);
+      expect(body.recommended_categories).toEqual([name, 'books']);
+      expect(body.explore_categories).toEqual(['music']);
+      expect(body.metadata.categories).toBe(2);
+      // What the worker stores and the API sends: the same keys survive JSON both ways.
+      const json = JSON.stringify(body.weightage);
+      expect(json).toBe(
+        JSON.stringify(
+          Object.fromEntries([
+            [name, expected[name]],
+            ['books', 1],
+          ]),
+        ),
+      );
+      expect(Object.keys(JSON.parse(json) as object).sort()).toEqual([name, 'books'].sort());
+      // Nothing leaked into every object.
+      expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'books')).toBe(false);
+      expect(({} as Record<string, unknown>).books).toBeUndefined();
+    },
+  );
 });

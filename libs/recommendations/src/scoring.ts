@@ -36,8 +36,10 @@ export function computeRecommendations(
   popularCategories: readonly string[],
   now: Date = new Date(),
 ): RecommendationBody {
-  const search: Record<string, number> = {};
-  const purchase: Record<string, number> = {};
+  // Maps, not object literals: categories are client text, and a plain object keyed by "constructor",
+  // "toString" or "__proto__" reads Object.prototype's members instead of an absent weight.
+  const search = new Map<string, number>();
+  const purchase = new Map<string, number>();
   let searches = 0;
   let purchases = 0;
   let lastEventAt: Date | null = null;
@@ -46,30 +48,30 @@ export function computeRecommendations(
     const weight = decay(event.occurredAt, now);
     if (event.type === 'purchase') {
       purchases += 1;
-      purchase[event.category] = (purchase[event.category] ?? 0) + PURCHASE_WEIGHT * weight;
+      add(purchase, event.category, PURCHASE_WEIGHT * weight);
     } else {
       searches += 1;
-      search[event.category] = (search[event.category] ?? 0) + SEARCH_WEIGHT * weight;
+      add(search, event.category, SEARCH_WEIGHT * weight);
     }
     if (!lastEventAt || event.occurredAt > lastEventAt) lastEventAt = event.occurredAt;
   }
 
-  const categories = [...new Set([...Object.keys(search), ...Object.keys(purchase)])];
-  const weightage: Record<string, number> = {};
-  for (const c of categories) weightage[c] = round((search[c] ?? 0) + (purchase[c] ?? 0));
+  const categories = [...new Set([...search.keys(), ...purchase.keys()])];
+  const weightage = new Map<string, number>();
+  for (const c of categories) weightage.set(c, round((search.get(c) ?? 0) + (purchase.get(c) ?? 0)));
 
   // Strongest first; ties broken by name so the output is stable.
   const recommended = [...categories]
-    .sort((a, b) => weightage[b] - weightage[a] || a.localeCompare(b))
+    .sort((a, b) => (weightage.get(b) ?? 0) - (weightage.get(a) ?? 0) || a.localeCompare(b))
     .slice(0, MAX_RECOMMENDED);
   const touched = new Set(categories);
   const explore = popularCategories.filter((c) => !touched.has(c)).slice(0, MAX_EXPLORE);
 
   return {
     userId,
-    weightage,
-    search_weight: roundAll(search),
-    purchase_weight: roundAll(purchase),
+    weightage: toRecord(weightage),
+    search_weight: toRecord(search),
+    purchase_weight: toRecord(purchase),
     recommended_categories: recommended,
     explore_categories: explore,
     metadata: {
@@ -83,6 +85,14 @@ export function computeRecommendations(
   };
 }
 
-function roundAll(weights: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, round(v)]));
+function add(weights: Map<string, number>, category: string, weight: number): void {
+  weights.set(category, (weights.get(category) ?? 0) + weight);
+}
+
+/**
+ * The JSON shape clients know: a plain object. `Object.fromEntries` defines each key as an own data
+ * property, so even "__proto__" stays an ordinary key (an assignment would set the prototype instead).
+ */
+function toRecord(weights: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...weights].map(([k, v]) => [k, round(v)]));
 }

@@ -94,7 +94,8 @@ export function replicaInRotationGauge(): Gauge<'replica'> {
 
 /**
  * Reads that a replica could have served but went to the primary. reason: replicas_behind (none had
- * replayed the caller's last write), no_replica_in_rotation, replica_failed (acquire or query failed
+ * replayed the caller's last write), replicas_behind_invalidation (none had replayed the write behind a
+ * cache invalidation being reloaded), no_replica_in_rotation, replica_failed (acquire or query failed
  * and was retried on the primary), lsn_unknown (the write mark could not be read), primary_requested.
  */
 export function primaryReadsCounter(): Counter<'reason'> {

@@ -7,7 +7,12 @@ import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
-import { currentConsistency, readFromPrimary, type ConsistencyState } from './consistency-context';
+import {
+  currentConsistency,
+  readFromPrimary,
+  updateScopes,
+  type ConsistencyState,
+} from './consistency-context';
 import {
   addPoolSource,
   poolConnectionsGauge,
@@ -128,11 +133,19 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
    */
   async rememberWrite(keys: readonly string[]): Promise<void> {
     if (keys.length === 0 || !this.routesReads) return;
+    const lsn = await this.writePosition();
+    await Promise.all(keys.map((key) => this.lsnStore.record(key, lsn)));
+  }
+
+  /**
+   * The primary's current WAL position: at or after every write committed so far, so a replica that
+   * has replayed it has them all (a cache invalidation carries it to every instance).
+   */
+  async writePosition(): Promise<bigint> {
     const [row] = await readFromPrimary(() =>
       this.dataSource.query<Array<{ lsn: string }>>('SELECT pg_current_wal_lsn()::text AS lsn'),
     );
-    const lsn = parseLsn(row.lsn);
-    await Promise.all(keys.map((key) => this.lsnStore.record(key, lsn)));
+    return parseLsn(row.lsn);
   }
 
   /**
@@ -204,12 +217,14 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
         if (!state || !this.routesReads) return;
         // No caller to remember it for: keep this scope's later reads on the primary (no LSN needed).
         if (!state.callerKey) {
-          state.primaryOnly = true;
+          updateScopes(state, (scope) => (scope.primaryOnly = true));
           return;
         }
         const lsn = parseLsn(await readLsn());
-        if (state.requiredLsn === undefined || lsn > state.requiredLsn) state.requiredLsn = lsn;
-        state.lsnLoad ??= Promise.resolve();
+        updateScopes(state, (scope) => {
+          if (scope.requiredLsn === undefined || lsn > scope.requiredLsn) scope.requiredLsn = lsn;
+          scope.lsnLoad ??= Promise.resolve();
+        });
         try {
           await this.lsnStore.record(state.callerKey, lsn);
         } catch (error) {
@@ -285,6 +300,11 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
       const required = state.requiredLsn;
       if (required !== undefined) candidates = inRotation.filter((r) => r.hasReplayed(required));
       if (candidates.length === 0) return this.toPrimary('replicas_behind');
+    }
+    const floor = state?.floorLsn;
+    if (floor !== undefined) {
+      candidates = candidates.filter((r) => r.hasReplayed(floor));
+      if (candidates.length === 0) return this.toPrimary('replicas_behind_invalidation');
     }
     this.nextReplica = (this.nextReplica + 1) % candidates.length;
     return candidates[this.nextReplica];
