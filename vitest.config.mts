@@ -26,6 +26,7 @@ const ON_REDIS_CLUSTER = [
   'apps/api/test/cache.test.ts',
   'apps/api/test/throttling.test.ts',
   'apps/api/test/jobs.test.ts',
+  'apps/api/test/jobs-limits.test.ts',
   'apps/worker/test/outbox-relay.test.ts',
   'apps/worker/test/recommendations-e2e.test.ts',
 ];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthIndicatorService } from '@nestjs/terminus';
 import { createCache } from 'cache-manager';
 import { CACHE_L2_BREAKER, TieredCache } from '@platform/cache';
@@ -17,7 +18,6 @@ import type { BenchResult, Scenario } from '../bench-contract';
  * - TieredCache.wrap on one instance, and on two instances sharing Redis (half the callers each).
  * Needs the local Redis (REDIS_URL); keys go under a random prefix and are deleted afterwards.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Variant {
   name: string;

@@ -338,11 +338,11 @@ export interface paths {
     /**
      * Start a job
      * @description Job types:
-     *     - `report.aggregate`: Count, sum, min, max and mean of `values`, computed as `parts` report.part jobs running in parallel, then aggregated.
-     *     - `digest.compute`: Hex digest of `text`.
-     *     - `diagnostics.sleep`: Waits `ms` (stops when cancelled or timed out), then, when `counter` is given, adds 1 to that diagnostic counter exactly once per job. A canary for timeouts, retries, crashes and drains.
+     *     - `report.aggregate`: Count, sum, min, max and mean of `values`, computed as `parts` report.part jobs running in parallel, then aggregated. At most 64 KiB with its parts (about 32 KiB of values as JSON).
+     *     - `digest.compute`: Hex digest of `text` (at most 32 KiB as JSON: non-ASCII characters take several bytes).
+     *     - `diagnostics.sleep`: Waits `ms` (stops when cancelled or timed out), then, when `counter` is given, adds 1 to that diagnostic counter exactly once per job. A canary for timeouts, retries, crashes and drains. Off in production unless JOBS_DIAGNOSTICS is set.
      *
-     *     The priority defaults to your tier's. A reused idempotencyKey returns the first job (409 if the request differs). 503 + Retry-After while the queue is over its high-water mark.
+     *     The priority defaults to your tier's, and may not be more urgent than it (403). A reused idempotencyKey returns the first job (409 if the request differs). Each job type has a byte cap (413). At most a configured number of your jobs may be queued or delayed at once (429 too_many_pending_jobs + Retry-After). 503 + Retry-After while the queue is over its high-water mark or Redis is nearly full.
      */
     post: operations['JobsController_create_v1'];
     delete?: never;
@@ -3776,7 +3776,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Not allowed */
+      /** @description A priority above your tier's default (priority_not_allowed), or a job type disabled here (job_type_disabled) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3784,8 +3784,8 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "error": "tenant_suspended",
-           *       "message": "The API key's tenant is suspended; ask an administrator",
+           *       "error": "priority_not_allowed",
+           *       "message": "Tier free may ask for priority normal or low, not critical",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -3808,7 +3808,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Body larger than the limit */
+      /** @description The body is over the limit, or the job over its type's byte cap (job_too_large) */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3816,8 +3816,8 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "error": "payload_too_large",
-           *       "message": "Request body is larger than the limit",
+           *       "error": "job_too_large",
+           *       "message": "A digest.compute job may take at most 32768 bytes as JSON (with the jobs it creates); this one takes 96034",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
@@ -3840,7 +3840,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Rate limited (Retry-After) */
+      /** @description Rate limited, or too many of your jobs queued or delayed (too_many_pending_jobs); Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
@@ -3848,15 +3848,15 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "error": "rate_limited",
-           *       "message": "Rate limit exceeded; retry after 1 s",
+           *       "error": "too_many_pending_jobs",
+           *       "message": "At most 1000 jobs may be queued or delayed at once; retry once some have finished",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Overloaded or a dependency is down (Retry-After) */
+      /** @description The queue is over its high-water mark (queue_overloaded), Redis is nearly full (redis_memory_high), or a dependency is down; Retry-After */
       503: {
         headers: {
           [name: string]: unknown;
@@ -3864,8 +3864,8 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "error": "overloaded",
-           *       "message": "Server is overloaded; retry later",
+           *       "error": "queue_overloaded",
+           *       "message": "The jobs queue is full; retry in 4 s",
            *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
            *     }
            */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TieredCache } from '@platform/cache';
 import { issueApiKey } from '@platform/database';
@@ -11,8 +12,6 @@ import {
   type RunningApp,
   type TestDatabase,
 } from '../support';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `total` calls of `fn`, `concurrency` at a time; returns every result. */
 async function load<T>(total: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {

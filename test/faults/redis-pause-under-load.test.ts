@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
@@ -10,7 +11,6 @@ import {
   type TestDatabase,
 } from '../support';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const USERS = Array.from({ length: 12 }, (_, i) => `pause-user-${i + 1}`);
 const PAUSE_MS = 10_000;
 /** A request slower than this does not count as "back to normal" (generous for a loaded 2-core box). */

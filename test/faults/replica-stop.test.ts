@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
@@ -10,6 +11,7 @@ import {
   TEST_ADMIN_TOKEN,
   type RunningApp,
   type TestDatabase,
+  waitFor,
 } from '../support';
 
 const PROBE_INTERVAL_MS = 500;
@@ -36,7 +38,7 @@ describe('replica stopped under traffic', () => {
       REPLICA_TEST_IMPORTS,
     );
     key = (await issueApiKey(db.dataSource, 'fault', 'internal')).key;
-    await waitFor(async () => (await replicaStatus()).inRotation, 15_000);
+    await waitFor(async () => (await replicaStatus()).inRotation, 'replica in rotation', 15_000);
   });
   afterAll(async () => {
     await api?.close();
@@ -86,7 +88,7 @@ describe('replica stopped under traffic', () => {
 
     const stoppedAt = Date.now();
     await standby.stop();
-    await waitFor(async () => !(await replicaStatus()).inRotation, 10_000);
+    await waitFor(async () => !(await replicaStatus()).inRotation, 'replica out of rotation', 10_000);
     const leftAfterMs = Date.now() - stoppedAt;
     expect(await readyz()).toBe(200); // a lost replica does not make the instance unready
 
@@ -97,7 +99,7 @@ describe('replica stopped under traffic', () => {
 
     const restartedAt = Date.now();
     await standby.start();
-    await waitFor(async () => (await replicaStatus()).inRotation, 30_000);
+    await waitFor(async () => (await replicaStatus()).inRotation, 'replica back in rotation', 30_000);
     const backAfterMs = Date.now() - restartedAt;
     const backAt = Date.now();
     await sleep(1_000);
@@ -129,15 +131,3 @@ describe('replica stopped under traffic', () => {
     return (await fetch(`${api.baseUrl}/readyz`)).status;
   }
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
@@ -8,8 +9,6 @@ import {
   type RunningApp,
   type TestDatabase,
 } from '../support';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fires `n` requests for `key`, `concurrency` at a time; returns every status and RateLimit-Limit seen. */
 async function traffic(api: RunningApp, key: string, n: number, concurrency = 10) {

@@ -153,6 +153,16 @@ export class PrivateSentinelSet {
     if (proc) await stopProcess(proc);
   }
 
+  /** Start a killed data server again, as a replica of `masterPort`. */
+  async restartAsReplica(port: number, masterPort: number): Promise<void> {
+    await this.kill(port);
+    this.servers.set(
+      port,
+      await startRedisServer(port, this.dir, ['--replicaof', '127.0.0.1', String(masterPort)]),
+    );
+    await this.waitForReplicaLink(port);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([...this.servers.values()].map(stopProcess));
     rmSync(this.dir, { recursive: true, force: true });

@@ -13,10 +13,14 @@ export class PrivateRedis {
   private proc?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `args`: more server options, e.g. ['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']. */
+  static async start(args: readonly string[] = []): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), args);
     await redis.resume();
     return redis;
   }
@@ -40,6 +44,7 @@ export class PrivateRedis {
         'no',
         '--dir',
         this.dir,
+        ...this.extraArgs,
       ],
       { stdio: 'ignore' },
     );

@@ -1,8 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import { createTestDatabase, startInProcess, testEnv, type TestDatabase } from '../../../test/support';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('load shedding before any work (@fastify/under-pressure)', () => {
   let db: TestDatabase;

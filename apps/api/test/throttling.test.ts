@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
 import {
@@ -10,7 +11,6 @@ import {
 } from '../../../test/support';
 
 const FREE_RATE_PER_MS = 100 / 60_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function me(api: RunningApp, key: string, headers: Record<string, string> = {}) {
   return fetch(`${api.baseUrl}/v1/me`, { headers: { 'x-api-key': key, ...headers } });

@@ -51,11 +51,15 @@ describe('outbox relay (real worker, Postgres, Redis)', () => {
     );
     const job = (await queue.getJob(good[0]))!;
     expect(job.opts.priority).toBe(1000); // the stored priority (low)
-    const [aside] = await db.dataSource.query<Array<{ dispatched_at: Date | null; last_error: string }>>(
-      `SELECT dispatched_at, last_error FROM outbox WHERE id = $1`,
-      [bad.id],
-    );
-    expect(aside.dispatched_at).not.toBeNull();
+    // A job may complete before its batch's transaction commits (on a cluster the relay first waits
+    // for a replica to have the jobs), and that transaction is the one setting the bad row aside.
+    const aside = await waitFor(async () => {
+      const [row] = await db.dataSource.query<Array<{ dispatched_at: Date | null; last_error: string }>>(
+        `SELECT dispatched_at, last_error FROM outbox WHERE id = $1`,
+        [bad.id],
+      );
+      return row.dispatched_at ? row : undefined;
+    }, 'the bad row set aside');
     expect(aside.last_error).toMatch(/^not enqueued: Invalid payload for digest.compute: text/);
     expect(await queue.getJobState(bad.id)).toBe('unknown');
     // A row younger than the grace period is left to its eager dispatch, then relayed.

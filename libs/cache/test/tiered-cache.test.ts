@@ -1,9 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomSuffix } from '../../../test/support';
 import { openTestCache, type TestCache } from './open-test-cache';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every test gets its own keys; the prefix is shared by the two instances A and B. */
 let n = 0;

@@ -78,3 +78,20 @@ describe('parseTrustProxy', () => {
     expect(parseTrustProxy('example.com')).toBeInstanceOf(Error);
   });
 });
+
+describe('job limits', () => {
+  it('turns diagnostics.* jobs off in production unless JOBS_DIAGNOSTICS says otherwise', () => {
+    expect(loadConfig({}).jobs.diagnostics).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).jobs.diagnostics).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', JOBS_DIAGNOSTICS: 'true' }).jobs.diagnostics).toBe(true);
+    expect(loadConfig({ JOBS_DIAGNOSTICS: 'false' }).jobs.diagnostics).toBe(false);
+  });
+
+  it('defaults the per-key cap and the memory guard, and checks their ranges', () => {
+    const config = loadConfig({});
+    expect(config.jobs.maxPendingPerKey).toBe(1_000);
+    expect(config.redis.memoryGuardRatio).toBe(0.8);
+    expect(() => loadConfig({ REDIS_MEMORY_GUARD_RATIO: '1.5' })).toThrow(/REDIS_MEMORY_GUARD_RATIO/);
+    expect(() => loadConfig({ JOBS_MAX_PENDING_PER_KEY: '0' })).toThrow(/JOBS_MAX_PENDING_PER_KEY/);
+  });
+});

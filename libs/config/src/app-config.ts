@@ -52,6 +52,8 @@ export interface AppConfig {
     keyPrefix: string;
     connections: number;
     commandTimeoutMs: number;
+    /** Share of maxmemory above which new jobs are refused (0: off). */
+    memoryGuardRatio: number;
   };
   throttle: {
     expectedInstances: number;
@@ -85,14 +87,28 @@ export interface AppConfig {
     stalledIntervalMs: number;
     /** How long a queue-depth read is reused by the backpressure check. */
     depthCacheMs: number;
+    /**
+     * Replicas that must acknowledge (WAIT) a batch of added jobs before their outbox rows are marked
+     * dispatched: a job only the master had is lost if the master fails over. 0: never asked.
+     */
+    dispatchReplicas: number;
+    /** How long WAIT waits for them; rows not confirmed by then stay pending for the relay. */
+    dispatchWaitMs: number;
     overrides: QueueOverrides;
+  };
+  /** POST /v1/jobs. */
+  jobs: {
+    /** Jobs one API key may have queued or delayed at once. */
+    maxPendingPerKey: number;
+    /** Whether diagnostics.* job types may be started (default: outside production only). */
+    diagnostics: boolean;
   };
   /** Group commit of concurrent writes in one process (rows = events). */
   writes: { batchMaxRows: number; queueMaxRows: number; batchConcurrency: number };
   /** How long data is kept (the worker deletes older rows hourly); 0 keeps it forever. */
   retention: { userEventsDays: number };
   /** Limits shared by all of a tenant's keys (rate limits stay per key, by tier). */
-  tenants: { maxWebhookSubscriptions: number };
+  tenants: { maxWebhookSubscriptions: number; maxPendingJobs: number };
   webhooks: WebhookSettings;
   tracing: TracingSettings;
 }
@@ -131,6 +147,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const webhookIssue = webhookDeadlineIssue(cleaned);
   if (webhookIssue) issues.push(webhookIssue);
+  if (
+    parsed.success &&
+    parsed.data.QUEUE_DISPATCH_WAIT_MS !== undefined &&
+    parsed.data.QUEUE_DISPATCH_WAIT_MS >= parsed.data.REDIS_COMMAND_TIMEOUT_MS
+  ) {
+    // The client would give up on WAIT before the server answers it.
+    issues.push('QUEUE_DISPATCH_WAIT_MS: must be less than REDIS_COMMAND_TIMEOUT_MS');
+  }
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
@@ -189,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       keyPrefix: e.REDIS_KEY_PREFIX,
       connections: e.REDIS_CONNECTIONS ?? preset.redisConnections,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      memoryGuardRatio: e.REDIS_MEMORY_GUARD_RATIO,
     },
     throttle: {
       expectedInstances: e.THROTTLE_EXPECTED_INSTANCES,
@@ -224,7 +249,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       outboxRelayBatch: e.OUTBOX_RELAY_BATCH,
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
       depthCacheMs: e.QUEUE_DEPTH_CACHE_MS,
+      ...dispatchReplication(e),
       overrides: queueOverrides,
+    },
+    jobs: {
+      maxPendingPerKey: e.JOBS_MAX_PENDING_PER_KEY,
+      // A canary that parks workers has no place in production unless an operator asks for it.
+      diagnostics: e.JOBS_DIAGNOSTICS ?? !isProduction,
     },
     writes: {
       batchMaxRows: e.WRITE_BATCH_MAX_ROWS,
@@ -232,7 +263,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchConcurrency: e.WRITE_BATCH_CONCURRENCY,
     },
     retention: { userEventsDays: e.USER_EVENTS_RETENTION_DAYS },
-    tenants: { maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS },
+    tenants: {
+      maxWebhookSubscriptions: e.TENANT_MAX_WEBHOOK_SUBSCRIPTIONS,
+      maxPendingJobs: e.TENANT_MAX_PENDING_JOBS,
+    },
     webhooks: toWebhookSettings(e),
     tracing: toTracingSettings(e),
   };
@@ -250,6 +284,19 @@ function redisTopology(e: RawEnv): RedisTopology {
       url: e.REDIS_URL,
     };
   return { kind: 'standalone', url: e.REDIS_URL };
+}
+
+/**
+ * Sentinel and Cluster fail over to a replica, which has only what was replicated to it: there the
+ * outbox waits for one replica by default. One server has no failover to lose a job in.
+ */
+function dispatchReplication(e: RawEnv): { dispatchReplicas: number; dispatchWaitMs: number } {
+  const failsOver = Boolean(e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES);
+  return {
+    dispatchReplicas: e.QUEUE_DISPATCH_REPLICAS ?? (failsOver ? 1 : 0),
+    dispatchWaitMs:
+      e.QUEUE_DISPATCH_WAIT_MS ?? Math.max(1, Math.min(500, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))),
+  };
 }
 
 function parseBreakers(raw: string): BreakerOverrides | Error {

@@ -101,6 +101,9 @@ export const envSchema = z.object({
     .default('platform:'),
   REDIS_CONNECTIONS: optionalInt(1),
   REDIS_COMMAND_TIMEOUT_MS: int(1).default(1_000),
+  // New jobs are refused (503 redis_memory_high) while used_memory is over this share of maxmemory;
+  // 0 turns the guard off (so does a Redis without maxmemory).
+  REDIS_MEMORY_GUARD_RATIO: z.coerce.number().min(0).max(1).default(0.8),
 
   // Throttling and load shedding
   THROTTLE_EXPECTED_INSTANCES: int(1).default(1),
@@ -133,7 +136,16 @@ export const envSchema = z.object({
   OUTBOX_RELAY_BATCH: int(1).default(500),
   QUEUE_STALLED_INTERVAL_MS: int(100).default(30_000),
   QUEUE_DEPTH_CACHE_MS: int(0).default(250),
+  // Replicas that must have a job before its outbox row counts as dispatched (default: 1 with
+  // Sentinel or Cluster, 0 with one server), and how long to wait for them (default: half of
+  // REDIS_COMMAND_TIMEOUT_MS, at most 500).
+  QUEUE_DISPATCH_REPLICAS: optionalInt(0),
+  QUEUE_DISPATCH_WAIT_MS: optionalInt(1),
   QUEUE_OVERRIDES: z.string().default('{}'),
+  // POST /v1/jobs: jobs one API key may have queued or delayed at once (429 too_many_pending_jobs).
+  JOBS_MAX_PENDING_PER_KEY: int(1).default(1_000),
+  // diagnostics.* job types through POST /v1/jobs: on by default outside production.
+  JOBS_DIAGNOSTICS: bool.optional(),
 
   // Group-committed writes (POST /v1/events)
   WRITE_BATCH_MAX_ROWS: int(1).default(2_000),
@@ -145,6 +157,7 @@ export const envSchema = z.object({
 
   // Tenants: limits shared by all of a tenant's keys
   TENANT_MAX_WEBHOOK_SUBSCRIPTIONS: int(1).max(10_000).default(100),
+  TENANT_MAX_PENDING_JOBS: int(1).default(10_000),
 
   // Webhooks
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),

@@ -11,6 +11,8 @@ export const queueOverrideSchema = z.strictObject({
   backoffDelayMs: z.number().int().min(0).optional(),
   keepCompleted: z.number().int().min(0).optional(),
   keepFailed: z.number().int().min(0).optional(),
+  keepCompletedSeconds: z.number().int().min(1).optional(),
+  keepFailedSeconds: z.number().int().min(1).optional(),
   highWaterMark: z.number().int().min(1).optional(),
   lowWaterMark: z.number().int().min(0).optional(),
 });

@@ -59,4 +59,19 @@ describe('scale-out configuration', () => {
     expect(config.database.transactionPooler).toBe(true);
     expect(loadConfig({}).database.transactionPooler).toBe(false);
   });
+
+  it('asks one replica to confirm dispatched jobs with Sentinel or Cluster, none with one server', () => {
+    expect(loadConfig({}).queue).toMatchObject({ dispatchReplicas: 0, dispatchWaitMs: 500 });
+    const sentinel = { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'platform' };
+    expect(loadConfig(sentinel).queue.dispatchReplicas).toBe(1);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000' }).queue.dispatchReplicas).toBe(1);
+    expect(loadConfig({ ...sentinel, QUEUE_DISPATCH_REPLICAS: '0' }).queue.dispatchReplicas).toBe(0);
+    expect(loadConfig({ QUEUE_DISPATCH_REPLICAS: '2' }).queue.dispatchReplicas).toBe(2);
+    // WAIT must answer before the client's own command timeout gives up on it.
+    expect(loadConfig({ REDIS_COMMAND_TIMEOUT_MS: '300' }).queue.dispatchWaitMs).toBe(150);
+    expect(loadConfig({ QUEUE_DISPATCH_WAIT_MS: '100' }).queue.dispatchWaitMs).toBe(100);
+    expect(() => loadConfig({ QUEUE_DISPATCH_WAIT_MS: '1000' })).toThrow(
+      /QUEUE_DISPATCH_WAIT_MS: must be less than REDIS_COMMAND_TIMEOUT_MS/,
+    );
+  });
 });

@@ -12,6 +12,7 @@ import {
   TEST_ADMIN_TOKEN,
   type RunningApp,
   type TestDatabase,
+  waitFor,
 } from '../../../test/support';
 
 /** Against the real primary and a real streaming standby (scripts/pg-replica.sh) delayed by 500 ms. */
@@ -45,7 +46,11 @@ describe('replica routing', () => {
       [ReplicaTestController],
       REPLICA_TEST_IMPORTS,
     );
-    await waitFor(async () => (await health(api)).replicas[0]?.inRotation === true, 15_000);
+    await waitFor(
+      async () => (await health(api)).replicas[0]?.inRotation === true,
+      'replica in rotation',
+      15_000,
+    );
     return api;
   }
 
@@ -294,12 +299,4 @@ function metric(page: string, name: string, labels: Record<string, string>): num
 
 function delta(before: string, after: string, name: string, labels: Record<string, string>): number {
   return metric(after, name, labels) - metric(before, name, labels);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

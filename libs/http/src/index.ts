@@ -13,6 +13,7 @@ export {
   ApiZodParams,
   ApiZodResponse,
   ApiErrors,
+  ApiErrorResponse,
   errorResponse,
 } from './openapi';
 export { addPipelineResponses } from './openapi-document';

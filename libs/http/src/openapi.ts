@@ -101,6 +101,23 @@ export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorat
   );
 }
 
+/**
+ * One error response a route answers in its own way (its code and meaning), where the generic
+ * description of the status would say too little; the pipeline's generic one is then not added.
+ */
+export function ApiErrorResponse(
+  status: number,
+  description: string,
+  example: { error: string; message: string },
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    schema: ERROR_BODY_REF,
+    example: { ...example, requestId: errorExample(status).requestId },
+  });
+}
+
 const isRequired = (field: unknown) => !(field as z.ZodType).safeParse(undefined).success;
 const exampleOf = (example: unknown) => (example === undefined ? {} : { example });
 const describe = (options: { description?: string }) =>

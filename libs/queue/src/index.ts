@@ -7,6 +7,7 @@ export {
   type QueueSettings,
 } from './queue-definitions';
 export { QUEUE_SETTINGS } from './queue.tokens';
+export { JOB_OVERHEAD_BYTES, largestJobBytes, retainedBytesWorstCase } from './retention-budget';
 export {
   BULLMQ_PRIORITY,
   bullPriority,
@@ -22,13 +23,14 @@ export {
   contractOf,
   isJobName,
   parsePayload,
+  jobBytes,
   type JobContract,
   type JobName,
   type JobNameOf,
   type PayloadOf,
   type PayloadInput,
 } from './contracts/job-contracts';
-export { QueueRegistry, bullPrefix, waitingDepth, COUNTED_STATES } from './queue-registry';
+export { QueueRegistry, bullPrefix, pendingDepth, PENDING_STATES, COUNTED_STATES } from './queue-registry';
 export {
   JobProducer,
   type EnqueueOptions,
@@ -36,7 +38,22 @@ export {
   type PreparedJob,
 } from './producer/job-producer';
 export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
-export { QueueOverloadedError, QueueUnavailableError } from './producer/queue-errors';
+export {
+  QueueOverloadedError,
+  QueueUnavailableError,
+  JobTooLargeError,
+  RedisMemoryHighError,
+  TooManyPendingJobsError,
+} from './producer/queue-errors';
+export { MemoryGuard, type MemoryReading, type MemoryGuardSettings } from './producer/memory-guard';
+export { RedisMemory } from './producer/redis-memory';
+export {
+  PendingJobs,
+  PENDING_HORIZON_MS,
+  withPendingOwners,
+  pendingRelease,
+  type PendingOwner,
+} from './pending/pending-jobs';
 export { baseJobOptions } from './producer/job-options';
 export {
   Outbox,
@@ -61,4 +78,6 @@ export {
   jobDurationHistogram,
   backpressureRejections,
   outboxPendingGauge,
+  redisMemoryGauges,
+  memoryGuardRejections,
 } from './queue-metrics';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, loadConfig } from '@platform/config';
 import { BULLMQ_PRIORITY, PRIORITY_CLASSES } from './priorities';
+import { baseJobOptions } from './producer/job-options';
 import { QUEUE_NAMES, queueSettings } from './queue-definitions';
+import { retainedBytesWorstCase } from './retention-budget';
 
 describe('queue record', () => {
   it('declares every queue with presets applied', () => {
@@ -36,5 +38,47 @@ describe('queue record', () => {
     const values = PRIORITY_CLASSES.map((c) => BULLMQ_PRIORITY[c]);
     expect(values.every((v) => v >= 1 && v <= 2_097_151)).toBe(true);
     expect([...values].sort((a, b) => a - b)).toEqual(values); // critical < high < normal < low
+  });
+});
+
+describe('retention byte budget', () => {
+  const MiB = 1024 * 1024;
+  const settings = queueSettings(loadConfig({}));
+
+  it('keeps finished jobs by count and by age on every queue, in the options every job carries', () => {
+    for (const name of QUEUE_NAMES) {
+      const { completed, failed } = settings[name].retention;
+      expect(completed.ageSeconds).toBeGreaterThan(0);
+      expect(failed.ageSeconds).toBeGreaterThan(0);
+      expect(baseJobOptions(settings[name])).toMatchObject({
+        removeOnComplete: { count: completed.count, age: completed.ageSeconds },
+        removeOnFail: { count: failed.count, age: failed.ageSeconds },
+        stackTraceLimit: 1,
+      });
+    }
+  });
+
+  it('bounds what each queue keeps: count × (largest payload + result + overhead), as documented', () => {
+    // docs/queues.md, "Byte budget": change both together.
+    const budget = Object.fromEntries(
+      QUEUE_NAMES.map((name) => [name, retainedBytesWorstCase(name, settings[name])]),
+    );
+    expect(budget).toEqual({
+      recommendations: 7_000 * 6 * 1024, // 41.0 MiB
+      webhooks: 2_000 * 22 * 1024, // 43.0 MiB
+      jobs: 1_000 * 70 * 1024, // 68.4 MiB
+    });
+    const total = Object.values(budget).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThan(160 * MiB);
+  });
+
+  it('lets QUEUE_OVERRIDES set the ages too', () => {
+    const config = loadConfig({
+      QUEUE_OVERRIDES: '{"jobs":{"keepCompletedSeconds":60,"keepFailedSeconds":600}}',
+    });
+    expect(queueSettings(config).jobs.retention).toMatchObject({
+      completed: { ageSeconds: 60 },
+      failed: { ageSeconds: 600 },
+    });
   });
 });

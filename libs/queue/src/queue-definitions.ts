@@ -19,7 +19,11 @@ export interface QueueSettings {
   backoff: { type: 'exponential'; delayMs: number; jitter: number };
   /** A try running longer fails (and is retried); the handler's AbortSignal fires. */
   timeoutMs: number;
-  /** Finished jobs kept for inspection (GET /v1/jobs/:id, Bull Board); older ones are removed. */
+  /**
+   * Finished jobs kept for inspection (GET /v1/jobs/:id, Bull Board): at most `count` of each kind,
+   * none older than `ageSeconds`. With the contracts' byte caps this bounds what a queue's finished jobs
+   * can hold in Redis (retainedBytesWorstCase).
+   */
   retention: {
     completed: { count: number; ageSeconds: number };
     failed: { count: number; ageSeconds: number };
@@ -29,33 +33,56 @@ export interface QueueSettings {
   lowWaterMark: number;
 }
 
-const DAY = 24 * 3600;
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+type Retention = QueueSettings['retention'];
+const keep = (completed: number, completedAge: number, failed: number, failedAge: number): Retention => ({
+  completed: { count: completed, ageSeconds: completedAge },
+  failed: { count: failed, ageSeconds: failedAge },
+});
 
 /** The record, with the environment's presets and QUEUE_OVERRIDES applied. */
 export function queueSettings(config: AppConfig): Readonly<Record<QueueName, QueueSettings>> {
   const q = config.queue;
-  const base = (defaults: Pick<QueueSettings, 'defaultPriority' | 'attempts'> & { hwm: number }) =>
+  const base = (
+    defaults: Pick<QueueSettings, 'defaultPriority' | 'attempts' | 'retention'> & { hwm: number },
+  ) =>
     ({
       concurrency: q.concurrency,
       defaultPriority: defaults.defaultPriority,
       attempts: defaults.attempts,
       backoff: { type: 'exponential', delayMs: 1_000, jitter: 0.5 },
       timeoutMs: q.jobTimeoutMs,
-      retention: {
-        completed: { count: 10_000, ageSeconds: DAY },
-        failed: { count: 50_000, ageSeconds: 7 * DAY },
-      },
+      retention: defaults.retention,
       highWaterMark: defaults.hwm,
       lowWaterMark: Math.floor(defaults.hwm / 2),
     }) satisfies QueueSettings;
 
+  // Retention is sized by bytes (docs/queues.md, "Byte budget"): count × the queue's largest job.
   const declared: Record<QueueName, QueueSettings> = {
-    // Recomputed from user events; a stale recommendation is harmless, so few retries.
-    recommendations: base({ defaultPriority: 'normal', attempts: 3, hwm: 50_000 }),
-    // Outbound deliveries to customer endpoints: retried for longer (endpoints go down).
-    webhooks: base({ defaultPriority: 'normal', attempts: 8, hwm: 20_000 }),
-    // POST /v1/jobs.
-    jobs: base({ defaultPriority: 'normal', attempts: 3, hwm: 10_000 }),
+    // Recomputed from user events; a stale recommendation is harmless, so few retries. Tiny jobs.
+    recommendations: base({
+      defaultPriority: 'normal',
+      attempts: 3,
+      hwm: 50_000,
+      retention: keep(2_000, DAY, 5_000, 7 * DAY),
+    }),
+    // Outbound deliveries to customer endpoints: retried for longer (endpoints go down). Failures are
+    // kept longer than successes: they are what an operator looks at.
+    webhooks: base({
+      defaultPriority: 'normal',
+      attempts: 8,
+      hwm: 20_000,
+      retention: keep(1_000, DAY, 1_000, 7 * DAY),
+    }),
+    // POST /v1/jobs: the largest payloads. A result is there to be fetched soon after the job ends.
+    jobs: base({
+      defaultPriority: 'normal',
+      attempts: 3,
+      hwm: 10_000,
+      retention: keep(500, HOUR, 500, DAY),
+    }),
   };
 
   for (const [name, o] of Object.entries(q.overrides)) {
@@ -69,6 +96,8 @@ export function queueSettings(config: AppConfig): Readonly<Record<QueueName, Que
     s.backoff.delayMs = o.backoffDelayMs ?? s.backoff.delayMs;
     s.retention.completed.count = o.keepCompleted ?? s.retention.completed.count;
     s.retention.failed.count = o.keepFailed ?? s.retention.failed.count;
+    s.retention.completed.ageSeconds = o.keepCompletedSeconds ?? s.retention.completed.ageSeconds;
+    s.retention.failed.ageSeconds = o.keepFailedSeconds ?? s.retention.failed.ageSeconds;
     if (o.highWaterMark !== undefined) {
       s.highWaterMark = o.highWaterMark;
       s.lowWaterMark = Math.floor(o.highWaterMark / 2);

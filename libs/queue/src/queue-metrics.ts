@@ -106,3 +106,60 @@ export function backpressureRejections(): Counter<'queue'> {
       }),
   );
 }
+
+/** What the Redis memory gauges read: the guard's last reading, refreshed when older than its window. */
+export interface MemorySource {
+  refresh(): Promise<void>;
+  readonly lastReading: { usedBytes: number; maxBytes: number } | undefined;
+}
+const memorySources = new Set<MemorySource>();
+
+export function addMemorySource(source: MemorySource): () => void {
+  memorySources.add(source);
+  redisMemoryGauges();
+  return () => memorySources.delete(source);
+}
+
+/**
+ * `redis_memory_used_bytes` and `redis_memory_max_bytes` (0: no maxmemory), as the memory guard last
+ * read them (INFO memory, at most once a second). No labels: one Redis (on a cluster, its fullest master).
+ */
+export function redisMemoryGauges(): { used: Gauge; max: Gauge } {
+  const gauge = (name: string, help: string, pick: (r: { usedBytes: number; maxBytes: number }) => number) =>
+    getOrCreate(
+      name,
+      () =>
+        new Gauge({
+          name,
+          help,
+          // Every process reads the same server: shown once (max), not summed across processes.
+          aggregator: 'max',
+          async collect() {
+            this.reset();
+            for (const source of memorySources) {
+              await source.refresh();
+              if (source.lastReading) this.set(pick(source.lastReading));
+            }
+          },
+        }),
+    );
+  return {
+    used: gauge(
+      'redis_memory_used_bytes',
+      'Redis used_memory as the job memory guard last read it',
+      (r) => r.usedBytes,
+    ),
+    max: gauge('redis_memory_max_bytes', 'Redis maxmemory (0: none, so no memory guard)', (r) => r.maxBytes),
+  };
+}
+
+export function memoryGuardRejections(): Counter {
+  return getOrCreate(
+    'redis_memory_guard_rejections_total',
+    () =>
+      new Counter({
+        name: 'redis_memory_guard_rejections_total',
+        help: 'Jobs refused (503 redis_memory_high) because Redis used_memory was over the guard threshold',
+      }),
+  );
+}

@@ -14,9 +14,10 @@ import {
 } from '@platform/redis';
 import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
 import { addQueueCountsSource } from './queue-metrics';
+import { QueueWriters } from './queue-writers';
 import { QUEUE_SETTINGS } from './queue.tokens';
 
-/** States counted for metrics and /health/detailed. "Waiting" depth = waiting + prioritized. */
+/** States counted for metrics and /health/detailed. */
 export const COUNTED_STATES: JobType[] = [
   'waiting',
   'prioritized',
@@ -27,8 +28,15 @@ export const COUNTED_STATES: JobType[] = [
   'failed',
 ];
 
-export function waitingDepth(counts: Record<string, number>): number {
-  return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+/**
+ * Jobs added and not started, what backpressure bounds: waiting and prioritized (getWaitingCount
+ * ignores prioritized jobs), delayed (a delayed job, or one waiting out a retry backoff, holds Redis
+ * memory just the same and runs later) and flow parents waiting for their children.
+ */
+export const PENDING_STATES: JobType[] = ['waiting', 'prioritized', 'delayed', 'waiting-children'];
+
+export function pendingDepth(counts: Record<string, number>): number {
+  return PENDING_STATES.reduce((n, state) => n + (counts[state] ?? 0), 0);
 }
 
 /**
@@ -49,6 +57,8 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
   readonly connection: RedisClient;
   private readonly queues = new Map<QueueName, Queue>();
   readonly flows: FlowProducer;
+  /** Where jobs are added (JobProducer); see QueueWriters. */
+  readonly writers: QueueWriters;
   private readonly logger = new Logger('Queues');
   private removeSource?: () => void;
 
@@ -69,11 +79,16 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     this.flows = new FlowProducer({ connection: this.connection, prefix, telemetry: bullmqTelemetry() });
     this.flows.on('error', () => undefined);
+    this.writers =
+      config.queue.dispatchReplicas > 0
+        ? QueueWriters.dedicated(redisSettings, prefix, config.queue)
+        : QueueWriters.shared(this.connection, this.queues, this.flows);
   }
 
   async onModuleInit(): Promise<void> {
     // Boot waits briefly for Redis (as the command connection does), never indefinitely.
-    if (!(await waitUntilReady(this.connection, 2_000))) {
+    const [ready] = await Promise.all([waitUntilReady(this.connection, 2_000), this.writers.ready(2_000)]);
+    if (!ready) {
       this.logger.warn('Redis not reachable at boot; producers refuse until it is (the outbox keeps writes)');
     }
     this.removeSource = addQueueCountsSource(this);
@@ -81,7 +96,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
       const session = this.indicators.check('queues');
       try {
         const queues = await this.counts();
-        const over = queues.filter((q) => waitingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
+        const over = queues.filter((q) => pendingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
         const details = {
           queues: Object.fromEntries(
             queues.map((q) => [
@@ -124,7 +139,7 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.removeSource?.();
-    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close()]);
+    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close(), this.writers.close()]);
     await closeRedis(this.connection);
   }
 }

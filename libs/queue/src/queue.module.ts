@@ -2,7 +2,9 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { Outbox } from './outbox/outbox.service';
+import { PendingJobs } from './pending/pending-jobs';
 import { JobProducer } from './producer/job-producer';
+import { RedisMemory } from './producer/redis-memory';
 import { queueSettings } from './queue-definitions';
 import { QueueRegistry } from './queue-registry';
 import { QUEUE_SETTINGS } from './queue.tokens';
@@ -14,10 +16,12 @@ import { QueueWorkers } from './worker/queue-workers';
   providers: [
     { provide: QUEUE_SETTINGS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => queueSettings(c) },
     QueueRegistry,
+    RedisMemory,
     JobProducer,
+    PendingJobs,
     Outbox,
   ],
-  exports: [QUEUE_SETTINGS, QueueRegistry, JobProducer, Outbox],
+  exports: [QUEUE_SETTINGS, QueueRegistry, RedisMemory, JobProducer, PendingJobs, Outbox],
 })
 export class QueueModule {}
 

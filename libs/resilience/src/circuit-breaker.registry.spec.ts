@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { register, type Counter, type Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,8 +6,6 @@ import { loadConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { CircuitBreakerRegistry, MAX_DESTINATION_BREAKERS } from './circuit-breaker.registry';
 import { isBreakerOpenError } from './named-breaker';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function makeRegistry(overrides = '{}') {
   const config = loadConfig({ CIRCUIT_BREAKERS: overrides });

@@ -1,27 +1,34 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '@platform/config';
 import { ApiError } from '@platform/http';
 import {
   contractOf,
   InvalidJobPayloadError,
   JobProducer,
   Outbox,
+  PendingJobs,
   priorityClassOf,
   QueueRegistry,
   QueueUnavailableError,
   type JobName,
   type OutboxRow,
+  type PendingOwner,
 } from '@platform/queue';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { Caller } from '../auth/caller';
+import { assertJobAllowed } from './job-policy';
 import type { CreateJobBody, JobState, JobStatusView } from './jobs.schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * POST /v1/jobs writes an outbox row (owner, idempotency key) and dispatches it at once: the job is
- * durable before the 202, even while Redis is down. GET /v1/jobs/:id reads ownership from Postgres
- * (a job is visible to every key of its creator's tenant) and state from BullMQ.
+ * durable before the 202, even while Redis is down. Before writing: the caller's policy (403), the
+ * contract's schema and byte cap (400, 413), Redis memory and the queue's backpressure (503), then,
+ * inside the row's transaction, the caller's cap of pending jobs (429; refused means nothing written).
+ * GET /v1/jobs/:id reads ownership from Postgres (a job is visible to every key of its creator's
+ * tenant) and state from BullMQ.
  */
 @Injectable()
 export class JobsService {
@@ -30,6 +37,8 @@ export class JobsService {
     private readonly producer: JobProducer,
     private readonly registry: QueueRegistry,
     private readonly keys: ApiKeysService,
+    private readonly pending: PendingJobs,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async create(
@@ -37,12 +46,15 @@ export class JobsService {
     body: CreateJobBody,
   ): Promise<{ id: string; status: JobState; created: boolean }> {
     const name = body.type as JobName;
+    assertJobAllowed(caller, name, body.priority, this.config);
     const priority = body.priority ?? caller.tier.defaultPriority;
     let weight: number;
+    let bytes: number;
     let payload: unknown;
     try {
       const prepared = this.producer.prepare({ name, payload: body.payload as never, priority });
       weight = prepared.weight;
+      bytes = prepared.bytes;
       payload = prepared.payload;
     } catch (error) {
       if (!(error instanceof InvalidJobPayloadError)) throw error;
@@ -53,7 +65,7 @@ export class JobsService {
         })),
       });
     }
-    await this.admit(contractOf(name).queue, weight);
+    await this.admit(contractOf(name).queue, weight, bytes);
 
     // The request as the client sent it (not the tier's default, which an admin may change).
     const requestHash = createHash('sha256')
@@ -61,15 +73,31 @@ export class JobsService {
         canonicalJson({ type: name, payload, priority: body.priority ?? null, delayMs: body.delayMs ?? 0 }),
       )
       .digest('hex');
-    const { result: row } = await this.outbox.transaction(async (tx) =>
-      this.outbox.insert(tx.manager, name, body.payload as never, {
-        priority,
-        delayMs: body.delayMs,
-        ownerId: caller.apiKeyId,
-        idempotencyKey: body.idempotencyKey,
-        requestHash,
-      }),
-    );
+    // Counted against the key and against its tenant (all of the tenant's keys together), atomically.
+    const owners: PendingOwner[] = [
+      { owner: `key:${caller.apiKeyId}`, cap: this.config.jobs.maxPendingPerKey },
+      { owner: `tenant:${caller.tenantId}`, cap: this.config.tenants.maxPendingJobs },
+    ];
+    let reserved: string | undefined;
+    const { result: row } = await this.outbox
+      .transaction(async (tx) => {
+        const inserted = await this.outbox.insert(tx.manager, name, body.payload as never, {
+          priority,
+          delayMs: body.delayMs,
+          ownerId: caller.apiKeyId,
+          idempotencyKey: body.idempotencyKey,
+          requestHash,
+        });
+        // Counted inside the transaction: a caller at its cap (429) rolls the row back, and a replay
+        // of an idempotency key (no new row) is not counted again.
+        if (inserted.created && (await this.reserve(owners, inserted.id, body.delayMs)))
+          reserved = inserted.id;
+        return inserted;
+      })
+      .catch(async (error: unknown) => {
+        if (reserved) await this.release(owners, reserved);
+        throw error;
+      });
     if (!row.created) {
       if (row.request_hash !== requestHash) {
         throw new ApiError(
@@ -82,7 +110,7 @@ export class JobsService {
     }
     // Outbox.transaction dispatched the rows it created through tx.enqueue; this row came from
     // insert() (for the idempotency check), so dispatch it here.
-    const dispatched = await this.outbox.dispatch([row]);
+    const dispatched = await this.outbox.dispatch([row], { pendingOwners: owners.map((o) => o.owner) });
     return { id: row.id, status: dispatched ? 'queued' : 'accepted', created: true };
   }
 
@@ -97,14 +125,41 @@ export class JobsService {
     return this.view(row);
   }
 
-  private async admit(queue: Parameters<JobProducer['admit']>[0], weight: number): Promise<void> {
+  private async admit(
+    queue: Parameters<JobProducer['admit']>[0],
+    weight: number,
+    bytes: number,
+  ): Promise<void> {
     try {
-      await this.producer.admit(queue, weight);
+      await this.producer.admit(queue, weight, bytes);
     } catch (error) {
       // Redis unreachable: the depth is unknown, but the outbox keeps the job until Redis is back.
-      // QueueOverloadedError goes out as 503 queue_overloaded + Retry-After.
+      // QueueOverloadedError and RedisMemoryHighError go out as 503 + Retry-After.
       if (!(error instanceof QueueUnavailableError)) throw error;
     }
+  }
+
+  /**
+   * True when counted. Redis unreachable: not counted (the outbox holds the job in Postgres, not in
+   * Redis, until Redis is back); TooManyPendingJobsError goes out as 429 + Retry-After.
+   */
+  private async reserve(owners: PendingOwner[], id: string, delayMs = 0): Promise<boolean> {
+    try {
+      await this.pending.reserve(owners, id, delayMs);
+      return true;
+    } catch (error) {
+      if (error instanceof QueueUnavailableError) return false;
+      throw error;
+    }
+  }
+
+  private async release(owners: PendingOwner[], id: string): Promise<void> {
+    await this.pending
+      .release(
+        owners.map((o) => o.owner),
+        id,
+      )
+      .catch(() => undefined); // expiry covers it
   }
 
   private async view(row: OutboxRow): Promise<JobStatusView> {
@@ -114,9 +169,12 @@ export class JobsService {
       priority: priorityClassOf(row.priority),
       createdAt: new Date(row.created_at).toISOString(),
     };
-    if (!row.dispatched_at) {
-      return { ...base, status: 'accepted', progress: 0, attempts: { made: 0, max: 0 } };
-    }
+    const accepted: JobStatusView = {
+      ...base,
+      status: 'accepted',
+      progress: 0,
+      attempts: { made: 0, max: 0 },
+    };
     const queue = this.registry.get(row.queue);
     let status: JobState | 'unknown';
     let job: Awaited<ReturnType<typeof queue.getJob>>;
@@ -128,10 +186,14 @@ export class JobsService {
       status = await queue.getJobState(jobId);
       job = status === 'unknown' ? undefined : await queue.getJob(jobId);
     } catch {
+      if (!row.dispatched_at) return accepted;
       throw new ApiError(503, 'queue_unavailable', 'Job state is in Redis, which is unreachable', {
         retryAfterSeconds: 2,
       });
     }
+    // A pending row's job may be in Redis already, running: added, but not yet confirmed on a replica
+    // (docs/scale-out.md). Only a row never enqueued has no job to show.
+    if (!row.dispatched_at && (!job || status === 'unknown')) return accepted;
     if (!job || status === 'unknown') {
       // Removed by the queue's retention (or lost with a Redis that kept no data across a restart).
       return { ...base, status: 'expired', progress: null, attempts: { made: 0, max: 0 } };

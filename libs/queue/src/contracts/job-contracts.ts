@@ -12,6 +12,14 @@ export interface JobContract<Q extends QueueName = QueueName, S extends z.ZodTyp
   schema: S;
   description: string;
   public: boolean;
+  /**
+   * Most bytes the job may put into Redis when it is added: its serialized payload and, for a fan-out
+   * job, its children's payloads too. A larger one is refused (413 job_too_large). With
+   * `maxResultBytes`, it bounds what one job kept by the queue's retention can cost.
+   */
+  maxBytes: number;
+  /** Most bytes of the handler's serialized result that are kept (a larger result is replaced by a note). */
+  maxResultBytes: number;
   fanOut?: (payload: z.output<S>) => Array<{ name: string; payload: unknown }>;
   /**
    * Jobs with the same key coalesce: while one waits, later ones merge into it; while one runs, the
@@ -22,6 +30,8 @@ export interface JobContract<Q extends QueueName = QueueName, S extends z.ZodTyp
 }
 
 const contract = <Q extends QueueName, S extends z.ZodType>(c: JobContract<Q, S>) => c;
+
+const KiB = 1024;
 
 const counterName = z
   .string()
@@ -34,6 +44,8 @@ export const JOB_CONTRACTS = {
     schema: z.strictObject({ tenantId: z.uuid(), userId: z.string().min(1).max(128) }),
     description: "Recompute one user's recommendations from their events.",
     public: false,
+    maxBytes: 512,
+    maxResultBytes: 512,
     // A burst of events for one user runs one recompute (plus one if events arrive while it runs).
     coalesce: { key: ({ tenantId, userId }) => `recompute-${tenantId}-${userId}`, delayMs: 250 },
   }),
@@ -49,16 +61,23 @@ export const JOB_CONTRACTS = {
     }),
     description: 'POST one event to one subscriber URL (signed; a circuit breaker per host).',
     public: false,
+    // A recommendation body is a few hundred bytes; a larger delivery fails the recompute writing it.
+    maxBytes: 16 * KiB,
+    maxResultBytes: 1 * KiB,
   }),
   'report.aggregate': contract({
     queue: 'jobs',
     schema: z.strictObject({
-      values: z.array(z.number()).min(1).max(100_000),
+      // The count bounds the work; maxBytes bounds what it costs in Redis (the values twice: in the
+      // parent and spread over at most 32 children).
+      values: z.array(z.number()).min(1).max(10_000),
       parts: z.number().int().min(1).max(32).default(4),
     }),
     description:
-      'Count, sum, min, max and mean of `values`, computed as `parts` report.part jobs running in parallel, then aggregated.',
+      'Count, sum, min, max and mean of `values`, computed as `parts` report.part jobs running in parallel, then aggregated. At most 64 KiB with its parts (about 32 KiB of values as JSON).',
     public: true,
+    maxBytes: 64 * KiB,
+    maxResultBytes: 1 * KiB,
     fanOut: ({ values, parts }) => {
       const size = Math.ceil(values.length / parts);
       const slices = Array.from({ length: Math.ceil(values.length / size) }, (_, i) =>
@@ -71,19 +90,24 @@ export const JOB_CONTRACTS = {
     queue: 'jobs',
     schema: z.strictObject({
       index: z.number().int().min(0),
-      values: z.array(z.number()).max(100_000),
+      values: z.array(z.number()).max(10_000),
     }),
     description: 'One slice of a report.aggregate (a child of its flow).',
     public: false,
+    // Created by its parent, whose maxBytes already counted it.
+    maxBytes: 64 * KiB,
+    maxResultBytes: 1 * KiB,
   }),
   'digest.compute': contract({
     queue: 'jobs',
     schema: z.strictObject({
-      text: z.string().max(100_000),
+      text: z.string().max(32_000),
       algorithm: z.enum(['sha256', 'sha512', 'sha1']).default('sha256'),
     }),
-    description: 'Hex digest of `text`.',
+    description: 'Hex digest of `text` (at most 32 KiB as JSON: non-ASCII characters take several bytes).',
     public: true,
+    maxBytes: 32 * KiB,
+    maxResultBytes: 1 * KiB,
   }),
   'diagnostics.sleep': contract({
     queue: 'jobs',
@@ -93,8 +117,10 @@ export const JOB_CONTRACTS = {
       counter: counterName.optional(),
     }),
     description:
-      'Waits `ms` (stops when cancelled or timed out), then, when `counter` is given, adds 1 to that diagnostic counter exactly once per job. A canary for timeouts, retries, crashes and drains.',
+      'Waits `ms` (stops when cancelled or timed out), then, when `counter` is given, adds 1 to that diagnostic counter exactly once per job. A canary for timeouts, retries, crashes and drains. Off in production unless JOBS_DIAGNOSTICS is set.',
     public: true,
+    maxBytes: 1 * KiB,
+    maxResultBytes: 1 * KiB,
   }),
 } satisfies Record<string, JobContract>;
 
@@ -129,6 +155,18 @@ export class InvalidJobPayloadError extends Error {
     super(`Invalid payload for ${jobName}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`);
     this.name = 'InvalidJobPayloadError';
   }
+}
+
+/**
+ * The bytes a job puts into Redis when added (JSON, as BullMQ stores it): its payload, plus its
+ * children's payloads for a fan-out job. Compared with the contract's maxBytes.
+ */
+export function jobBytes(name: JobName, payload: unknown): number {
+  const contract = contractOf(name);
+  let bytes = Buffer.byteLength(JSON.stringify(payload));
+  for (const child of contract.fanOut?.(payload) ?? [])
+    bytes += Buffer.byteLength(JSON.stringify(child.payload));
+  return bytes;
 }
 
 /** Validates a payload against its contract; returns the parsed payload (defaults applied). */

@@ -1,9 +1,12 @@
 import { Injectable, Logger, type OnModuleInit, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { InjectConfig, type AppConfig } from '@platform/config';
 import type { JobName, PayloadInput } from '../contracts/job-contracts';
+import { withPendingOwners } from '../pending/pending-jobs';
 import { JobProducer, type EnqueueOptions, type PreparedJob } from '../producer/job-producer';
 import { addOutboxPendingSource } from '../queue-metrics';
+import { replicationVerdict } from './replication-verdict';
 import type { StagedOutboxRow } from './staged-outbox-rows';
 import type { QueueName } from '../queue-definitions';
 
@@ -47,6 +50,8 @@ export interface OutboxTransaction {
  * The transactional outbox. A write that must start a job inserts an outbox row in its own
  * transaction; right after commit the job is enqueued with jobId = the row's id and the row is
  * marked dispatched. If Redis is down the row waits and the relay (apps/worker) enqueues it later.
+ * With Sentinel or Cluster a row is marked only once a replica has its job (QUEUE_DISPATCH_REPLICAS):
+ * a job only the master had would be lost in a failover, and a marked row is never sent again.
  * Rows are claimed with FOR UPDATE SKIP LOCKED, so eager dispatch and relays never enqueue one row
  * twice at the same time, and a repeated enqueue of the same id is ignored by BullMQ.
  */
@@ -58,6 +63,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly producer: JobProducer,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -137,12 +143,20 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
    * Eager dispatch, right after the rows' transaction committed: enqueue them, then mark them
    * dispatched (one statement). Returns how many were dispatched; on failure (Redis down) the rows
    * stay pending for the relay. `admitted`: the caller asked JobProducer.admit() for them first.
+   * `pendingOwners`: the owners PendingJobs counts these jobs against, released when they finish.
    */
-  async dispatch(rows: OutboxRow[], { admitted = true } = {}): Promise<number> {
+  async dispatch(
+    rows: OutboxRow[],
+    { admitted = true, pendingOwners = [] as readonly string[] } = {},
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     return this.enqueueAndMark(
       rows.map((r) => r.id),
-      () => rows.map(toPreparedJob(this.producer)),
+      () =>
+        rows.map(toPreparedJob(this.producer)).map((job) => ({
+          ...job,
+          opts: withPendingOwners(job.opts, pendingOwners),
+        })),
       admitted,
     );
   }
@@ -161,11 +175,17 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Enqueues, then marks dispatched; on an enqueue failure the rows stay pending for the relay. */
+  /**
+   * Enqueues, then marks dispatched once enough replicas have the jobs; on an enqueue failure, or
+   * jobs not confirmed on a replica, the rows stay pending for the relay.
+   */
   private async enqueueAndMark(ids: string[], jobs: () => PreparedJob[], admitted: boolean): Promise<number> {
     let added: Array<{ id: string }>;
     try {
-      added = await this.producer.add(jobs(), { admitted });
+      const result = await this.producer.addReplicated(jobs(), { admitted });
+      added = result.added;
+      const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
+      if (!verdict.mark) throw new Error(verdict.reason);
     } catch (error) {
       await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
       return 0;
@@ -258,9 +278,13 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
         if (jobs.length === 0) return 0;
         let added: Array<{ id: string }>;
         try {
-          added = await this.producer.add(jobs, { admitted: false });
+          const result = await this.producer.addReplicated(jobs, { admitted: false });
+          added = result.added;
+          const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
+          if (!verdict.mark) throw new Error(verdict.reason);
         } catch (error) {
-          // The rows stay pending; remember why.
+          // The rows stay pending (the next pass adds them again: a no-op for a job still queued);
+          // remember why.
           await this.noteFailure(manager, ready, error as Error);
           return 0;
         }

@@ -22,13 +22,14 @@ const UNKNOWN_DRAIN_RETRY_AFTER_S = 10;
 const PENDING_TTL_MS = 10_000;
 
 /**
- * Admission control for one queue. Refuses new jobs once the waiting depth reaches the high-water
- * mark and keeps refusing until it falls to the low-water mark (hysteresis, so producers do not
- * flap at the boundary). The depth is read at most once per `cacheMs`; between reads, jobs this
- * process added are counted on top of the last reading, so one process cannot overshoot the mark
- * by what it adds in that window; jobs admitted but not yet added (their transaction is still
- * running) count too, until added or forgotten. Retry-After = time to drain down to the low-water mark at the
- * drain rate observed from the queue's finished-jobs counter.
+ * Admission control for one queue. Refuses new jobs once the pending depth (waiting, prioritized,
+ * delayed, flow parents: see pendingDepth) reaches the high-water mark and keeps refusing until it
+ * falls to the low-water mark (hysteresis, so producers do not flap at the boundary). The depth is
+ * read at most once per `cacheMs`; between reads, jobs this process added are counted on top of the
+ * last reading, so one process cannot overshoot the mark by what it adds in that window; jobs
+ * admitted but not yet added (their transaction is still running) count too, until added or
+ * forgotten. Retry-After = time to drain down to the low-water mark at the drain rate observed from
+ * the queue's finished-jobs counter.
  */
 export class BackpressureGate {
   private reading?: DepthReading & { at: number };

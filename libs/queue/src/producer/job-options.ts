@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { QueueSettings } from '../queue-definitions';
 
-/** BullMQ options every job of a queue carries: tries, backoff with jitter, bounded retention. */
+/** BullMQ options every job of a queue carries: tries, backoff with jitter, retention bounded by count and age. */
 export function baseJobOptions(settings: QueueSettings): JobsOptions {
   return {
     attempts: settings.attempts,
@@ -15,5 +15,7 @@ export function baseJobOptions(settings: QueueSettings): JobsOptions {
       age: settings.retention.completed.ageSeconds,
     },
     removeOnFail: { count: settings.retention.failed.count, age: settings.retention.failed.ageSeconds },
+    // BullMQ keeps one stack trace per failed try; the last one says enough, and bounds a failed job's size.
+    stackTraceLimit: 1,
   };
 }

@@ -25,6 +25,61 @@ export class QueueUnavailableError extends ApiError {
   }
 }
 
+/** A job bigger than its contract allows (payload and what it creates): 413 `job_too_large`. */
+export class JobTooLargeError extends ApiError {
+  constructor(
+    readonly jobName: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      413,
+      'job_too_large',
+      `A ${jobName} job may take at most ${maxBytes} bytes as JSON (with the jobs it creates); this one takes ${bytes}`,
+    );
+    this.name = 'JobTooLargeError';
+  }
+}
+
+/**
+ * Redis is fuller than the memory guard allows (used_memory over REDIS_MEMORY_GUARD_RATIO of
+ * maxmemory): new jobs are refused with 503 `redis_memory_high` before Redis itself refuses writes
+ * (noeviction), which would fail the cache, the token buckets and the workers too.
+ */
+export class RedisMemoryHighError extends ApiError {
+  constructor(
+    readonly usedBytes: number,
+    readonly limitBytes: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(503, 'redis_memory_high', `The job store is nearly full; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
+    this.name = 'RedisMemoryHighError';
+  }
+}
+
+/**
+ * One owner (an API key; later a tenant) has its cap of jobs queued or delayed: 429
+ * `too_many_pending_jobs`. It is that caller's quota, not the service's state, so 429, and a slot
+ * frees as soon as one of its jobs finishes.
+ */
+export class TooManyPendingJobsError extends ApiError {
+  constructor(
+    readonly owner: string,
+    readonly cap: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      429,
+      'too_many_pending_jobs',
+      `At most ${cap} jobs may be queued or delayed at once; retry once some have finished`,
+      { retryAfterSeconds },
+    );
+    this.name = 'TooManyPendingJobsError';
+  }
+}
+
 /** Rejects after `ms`; producers never hang on a Redis that stopped answering. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

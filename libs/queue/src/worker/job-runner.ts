@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { runWithJobTrace } from '@platform/observability';
-import { contractOf, isJobName, InvalidJobPayloadError, parsePayload } from '../contracts/job-contracts';
+import {
+  contractOf,
+  isJobName,
+  InvalidJobPayloadError,
+  parsePayload,
+  type JobName,
+} from '../contracts/job-contracts';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { jobDurationHistogram } from '../queue-metrics';
 import type { JobContext, JobHandler } from './queue-processor';
@@ -88,10 +94,11 @@ export class JobRunner {
         job,
       };
       // A handler that ignores its signal is not waited for: the try ends when the signal fires.
-      return await Promise.race([
+      const result = await Promise.race([
         (handler as JobHandler<unknown>)(payload, context),
         rejectOnAbort(controller.signal),
       ]);
+      return this.bounded(job, result);
     } catch (error) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
       if (reason instanceof JobReturnedError) {
@@ -112,6 +119,19 @@ export class JobRunner {
         'job',
       );
     }
+  }
+
+  /**
+   * The result as it will be kept, within the contract's maxResultBytes: the retention byte budget
+   * counts on it. A larger one (a handler bug, not the client's) is replaced by a note, not failed:
+   * the job's effects already happened.
+   */
+  private bounded(job: Job, result: unknown): unknown {
+    const max = contractOf(job.name as JobName).maxResultBytes;
+    const bytes = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result) ?? '');
+    if (bytes <= max) return result;
+    this.logger.warn({ queue: this.queue, jobId: job.id, job: job.name, bytes, max }, 'job result too large');
+    return { resultTooLarge: { bytes, maxBytes: max } };
   }
 
   private durationFor(name: string, status: string) {

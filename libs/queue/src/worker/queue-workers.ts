@@ -21,6 +21,7 @@ import {
   type RedisConnectionSettings,
   type RedisClient,
 } from '@platform/redis';
+import { PendingJobs, pendingRelease } from '../pending/pending-jobs';
 import type { QueueName, QueueSettings } from '../queue-definitions';
 import { bullPrefix } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
@@ -57,6 +58,7 @@ export class QueueWorkers
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly healthDetails: HealthDetailsRegistry,
     private readonly indicators: HealthIndicatorService,
+    private readonly pending: PendingJobs,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,7 +97,10 @@ export class QueueWorkers
         removeOnFail: { count: settings.retention.failed.count, age: settings.retention.failed.ageSeconds },
       });
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker error'));
+      worker.on('completed', (job) => this.releasePending(pendingRelease(job, 'completed')));
       worker.on('failed', (job, err) => {
+        // finishedOn is set only when the job failed for good (no retry left, or unrecoverable).
+        if (job?.finishedOn) this.releasePending(pendingRelease(job, 'failed'));
         if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
           const requestId = requestIdOfJob(job.opts.telemetry?.metadata);
           this.logger.warn(
@@ -121,6 +126,14 @@ export class QueueWorkers
         active: r.runner.active.size,
       })),
     };
+  }
+
+  /** The job left the queue: its owners' pending slots are free (expiry covers a release lost here). */
+  private releasePending(release: { owners: string[]; id: string } | undefined): void {
+    if (!release || !this.connection) return;
+    this.pending.release(release.owners, release.id, this.connection).catch((err: Error) => {
+      this.logger.warn({ jobId: release.id, err: err.message }, 'could not release a pending slot');
+    });
   }
 
   private startWhenReady(): void {
