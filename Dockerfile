@@ -33,7 +33,8 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 # The files belong to root and are read-only to the app user: a compromised process cannot rewrite its code.
 USER node
-EXPOSE 3000 3001
+# 3000 the API, 3001 the worker's probes and metrics, 3002 the API's metrics (METRICS_PORT).
+EXPOSE 3000 3001 3002
 # Liveness only (GET /health on PORT): a dependency outage must not mark the container unhealthy.
 # The worker's compose service passes "worker" to probe WORKER_PORT instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -78,11 +78,13 @@ async function devSecrets(config: AppConfig, env: Record<string, string | undefi
 
 function printBanner(config: AppConfig, s: DevSecrets): void {
   const api = `http://localhost:${config.http.port}`;
+  const metrics = `http://localhost:${config.http.metricsPort ?? config.http.port}/metrics`;
   console.log(
     [
       '',
       '  Platform (development)',
-      `  API            ${api}   docs ${api}/docs`,
+      `  API            ${api}   docs ${config.http.docsEnabled ? `${api}/docs` : 'off (DOCS_ENABLED)'}`,
+      `  API metrics    ${metrics}`,
       `  Worker probes  http://localhost:${config.http.workerPort}/readyz`,
       `  Demo API key   ${s.demoApiKey}`,
       `  Admin token    ${s.adminToken}`,

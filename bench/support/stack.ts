@@ -141,6 +141,8 @@ export async function startStack(
   const workerPort = await freePort();
   env.PORT = String(apiPort);
   env.WORKER_PORT = String(workerPort);
+  // Production serves the API's /metrics on a port of its own: a spare one, so runs never collide.
+  env.METRICS_PORT = String(await freePort());
   const apiNodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
   const logDir = mkdtempSync(join(tmpdir(), `bench-${suffix}-`));
   const api = startProcess('dist/apps/api/src/main.js', env, [], {

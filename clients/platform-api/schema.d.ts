@@ -386,7 +386,24 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The request id (yours from x-request-id, or generated); in every log line */
+    'X-Request-Id': string;
+    /** @description Seconds to wait before retrying */
+    'Retry-After': number;
+    /** @description The caller's bucket size (its tier's burst) */
+    'RateLimit-Limit': number;
+    /** @description Tokens left after this request */
+    'RateLimit-Remaining': number;
+    /** @description Seconds until the bucket is full again */
+    'RateLimit-Reset': number;
+    /** @description Strong tag of the exact body; send it back in If-None-Match for a 304 */
+    ETag: string;
+    /** @description HIT-L1 | HIT-L2 | MISS: where the answer came from */
+    'X-Cache': string;
+    /** @description private, no-cache on per-caller and per-tenant data */
+    'Cache-Control': string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -403,6 +420,13 @@ export interface operations {
       /** @description The calling key and its limits */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          'X-Cache': components['headers']['X-Cache'];
+          'Cache-Control': components['headers']['Cache-Control'];
           [name: string]: unknown;
         };
         content: {
@@ -430,6 +454,13 @@ export interface operations {
       /** @description Not modified: If-None-Match matched the ETag */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          'X-Cache': components['headers']['X-Cache'];
+          'Cache-Control': components['headers']['Cache-Control'];
           [name: string]: unknown;
         };
         content?: never;
@@ -437,6 +468,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -459,6 +491,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -475,6 +508,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -491,6 +525,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -507,6 +546,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -546,6 +587,7 @@ export interface operations {
       /** @description The new key; its secret is not stored and cannot be shown again */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -569,6 +611,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -591,6 +634,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -607,6 +651,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -623,6 +668,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -639,6 +685,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -655,6 +703,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -684,6 +734,7 @@ export interface operations {
       /** @description Revoked; every instance forgets it at once */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content?: never;
@@ -691,6 +742,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -713,6 +765,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -729,6 +782,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -745,6 +799,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -761,6 +816,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -777,6 +833,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -793,6 +850,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -809,6 +868,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -839,6 +900,7 @@ export interface operations {
       /** @description One page */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -862,9 +924,33 @@ export interface operations {
           };
         };
       };
+      /** @description Validation failed (fields listed) */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "validation_failed",
+           *       "message": "Invalid request body: body.userId",
+           *       "fields": [
+           *         {
+           *           "field": "body.userId",
+           *           "message": "1-64 characters: letters, digits, \"_\", \".\", \":\" or \"-\""
+           *         }
+           *       ],
+           *       "requestId": "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1c40"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -881,6 +967,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -897,6 +985,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -930,6 +1020,7 @@ export interface operations {
       /** @description The new tenant */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -949,6 +1040,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -971,6 +1063,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -987,6 +1080,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1003,6 +1097,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1019,6 +1114,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1035,6 +1132,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1064,6 +1163,7 @@ export interface operations {
       /** @description The tenant */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1083,6 +1183,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1105,6 +1206,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1121,6 +1223,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1137,6 +1240,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1153,6 +1257,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1169,6 +1275,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1198,6 +1306,7 @@ export interface operations {
       /** @description The tenant's keys */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1220,6 +1329,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1242,6 +1352,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1258,6 +1369,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1274,6 +1386,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1290,6 +1403,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1306,6 +1421,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1335,6 +1452,7 @@ export interface operations {
       /** @description The suspended tenant */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1354,6 +1472,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1376,6 +1495,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1392,6 +1512,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1408,6 +1529,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1424,6 +1546,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1440,6 +1563,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1456,6 +1580,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1472,6 +1598,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1501,6 +1629,7 @@ export interface operations {
       /** @description The active tenant */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1520,6 +1649,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1542,6 +1672,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1558,6 +1689,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1574,6 +1706,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1590,6 +1723,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1606,6 +1740,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1622,6 +1757,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1638,6 +1775,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1667,6 +1806,7 @@ export interface operations {
       /** @description The tier's limits */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1683,6 +1823,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1705,6 +1846,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1721,6 +1863,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1737,6 +1880,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1753,6 +1897,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1769,6 +1915,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1808,6 +1956,7 @@ export interface operations {
       /** @description The tier as stored */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1824,6 +1973,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1846,6 +1996,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1862,6 +2013,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1878,6 +2030,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1894,6 +2047,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1910,6 +2064,8 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1926,6 +2082,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -1953,6 +2111,10 @@ export interface operations {
       /** @description Oldest first */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -1979,6 +2141,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -1995,6 +2158,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2011,6 +2175,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2027,6 +2196,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2064,6 +2235,10 @@ export interface operations {
       /** @description Subscribed */
       201: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2092,6 +2267,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2114,6 +2290,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2130,6 +2307,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2146,6 +2324,7 @@ export interface operations {
       /** @description Conflict */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2162,6 +2341,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2178,6 +2358,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2194,6 +2375,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2210,6 +2396,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2246,6 +2434,10 @@ export interface operations {
       /** @description Rotated */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2265,6 +2457,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2287,6 +2480,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2303,6 +2497,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2319,6 +2514,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2335,6 +2531,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2351,6 +2548,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2367,6 +2565,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2383,6 +2582,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2399,6 +2603,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2428,6 +2634,10 @@ export interface operations {
       /** @description Removed; no further deliveries */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2435,6 +2645,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2457,6 +2668,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2473,6 +2685,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2489,6 +2702,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2505,6 +2719,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2521,6 +2736,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2537,6 +2753,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2553,6 +2770,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2569,6 +2791,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2598,6 +2822,13 @@ export interface operations {
       /** @description The user's recommendations */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          'X-Cache': components['headers']['X-Cache'];
+          'Cache-Control': components['headers']['Cache-Control'];
           [name: string]: unknown;
         };
         content: {
@@ -2637,6 +2868,13 @@ export interface operations {
       /** @description Not modified: If-None-Match matched the ETag */
       304: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
+          ETag: components['headers']['ETag'];
+          'X-Cache': components['headers']['X-Cache'];
+          'Cache-Control': components['headers']['Cache-Control'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2644,6 +2882,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2666,6 +2905,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2682,6 +2922,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2698,6 +2939,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2714,6 +2956,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2730,6 +2973,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2746,6 +2994,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2775,6 +3025,10 @@ export interface operations {
       /** @description One result per distinct id, in request order */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2830,6 +3084,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2852,6 +3107,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2868,6 +3124,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2884,6 +3141,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -2900,6 +3162,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -2929,6 +3193,10 @@ export interface operations {
       /** @description Dropped on every instance */
       204: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content?: never;
@@ -2936,6 +3204,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2958,6 +3227,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2974,6 +3244,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -2990,6 +3261,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3006,6 +3278,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3022,6 +3295,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3038,6 +3312,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3054,6 +3333,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3082,6 +3363,10 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3114,6 +3399,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3136,6 +3422,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3152,6 +3439,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3168,6 +3456,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3184,6 +3473,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3200,6 +3494,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3228,6 +3524,10 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3265,6 +3565,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3287,6 +3588,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3303,6 +3605,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3319,6 +3622,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3335,6 +3643,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3363,6 +3673,10 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3374,6 +3688,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3396,6 +3711,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3412,6 +3728,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3428,6 +3745,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3444,6 +3762,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3460,6 +3779,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3476,6 +3796,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3492,6 +3817,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3544,6 +3871,10 @@ export interface operations {
       /** @description Stored durably (committed); recompute jobs queued */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3558,6 +3889,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3580,6 +3912,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3596,6 +3929,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3612,6 +3946,7 @@ export interface operations {
       /** @description Conflict */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3628,6 +3963,7 @@ export interface operations {
       /** @description Body larger than the limit */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3644,6 +3980,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3660,6 +3997,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3676,6 +4018,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3717,6 +4061,10 @@ export interface operations {
       /** @description Durable and queued (or held in the outbox while Redis is down: status accepted) */
       202: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3741,6 +4089,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3763,6 +4112,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3779,6 +4129,7 @@ export interface operations {
       /** @description A priority above your tier's default (priority_not_allowed), or a job type disabled here (job_type_disabled) */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3795,6 +4146,7 @@ export interface operations {
       /** @description Conflict */
       409: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3811,6 +4163,7 @@ export interface operations {
       /** @description The body is over the limit, or the job over its type's byte cap (job_too_large) */
       413: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3827,6 +4180,7 @@ export interface operations {
       /** @description Body is not application/json */
       415: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3843,6 +4197,11 @@ export interface operations {
       /** @description Rate limited, or too many of your jobs queued or delayed (too_many_pending_jobs); Retry-After */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3859,6 +4218,8 @@ export interface operations {
       /** @description The queue is over its high-water mark (queue_overloaded), Redis is nearly full (redis_memory_high), or a dependency is down; Retry-After */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {
@@ -3888,6 +4249,10 @@ export interface operations {
       /** @description The job's state */
       200: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -3934,6 +4299,7 @@ export interface operations {
       /** @description Validation failed (fields listed) */
       400: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3956,6 +4322,7 @@ export interface operations {
       /** @description Missing or invalid credentials */
       401: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3972,6 +4339,7 @@ export interface operations {
       /** @description Not allowed */
       403: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -3988,6 +4356,7 @@ export interface operations {
       /** @description Not found */
       404: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4004,6 +4373,7 @@ export interface operations {
       /** @description A path parameter is longer than the router accepts */
       414: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -4020,6 +4390,11 @@ export interface operations {
       /** @description Rate limited (Retry-After) */
       429: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          'RateLimit-Limit': components['headers']['RateLimit-Limit'];
+          'RateLimit-Remaining': components['headers']['RateLimit-Remaining'];
+          'RateLimit-Reset': components['headers']['RateLimit-Reset'];
           [name: string]: unknown;
         };
         content: {
@@ -4036,6 +4411,8 @@ export interface operations {
       /** @description Overloaded or a dependency is down (Retry-After) */
       503: {
         headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
           [name: string]: unknown;
         };
         content: {

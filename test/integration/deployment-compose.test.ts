@@ -153,8 +153,8 @@ describe('docker-compose.yml', () => {
       const kind = name === 'worker' ? 'worker' : 'api';
       expect(service.healthcheck?.test, name).toEqual(['CMD', 'node', 'dist/scripts/healthcheck.js', kind]);
       const config = loadConfig(envOf(service));
-      const port = kind === 'api' ? config.http.port : config.http.workerPort;
-      expect(service.expose, name).toEqual([String(port)]);
+      const ports = kind === 'api' ? [config.http.port, config.http.metricsPort] : [config.http.workerPort];
+      expect(service.expose, name).toEqual(ports.map(String));
     }
     expect(existsSync(repoPath('dist/scripts/healthcheck.js'))).toBe(true);
   });
@@ -181,6 +181,12 @@ describe('docker-compose.yml', () => {
     const expected = apiServices.map(([name, s]) => `${name}:${loadConfig(envOf(s)).http.port}`);
     expect(servers.map((m) => `${m[1]}:${m[2]}`).sort()).toEqual(expected.sort());
     for (const m of servers) expect(m[3]).toMatch(/max_fails=\d+ fail_timeout=\d+s/);
+    // nginx must drop an idle upstream connection before the API does (else a request can meet a
+    // socket the API is closing: a 502).
+    const idleSeconds = Number(/^\s*keepalive_timeout (\d+)s;/m.exec(upstream)?.[1]);
+    for (const [name, s] of apiServices) {
+      expect(idleSeconds * 1000, name).toBeLessThan(loadConfig(envOf(s)).http.timeouts.keepAliveMs);
+    }
     expect(conf).toContain('proxy_http_version 1.1;');
     expect(conf).toContain('proxy_set_header Connection "";');
     expect(services.nginx.volumes).toContain('./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
@@ -194,8 +200,16 @@ describe('docker-compose.yml', () => {
       prometheus.scrape_configs.map((c) => [c.job_name, c.static_configs.flatMap((s) => s.targets).sort()]),
     );
     const worker = loadConfig(envOf(services.worker));
+    // The API's metrics have a port of their own in production, which is what compose runs.
+    for (const [name, s] of apiServices) {
+      const http = loadConfig(envOf(s)).http;
+      expect(http.metricsPort, name).toBeDefined();
+      expect(http.metricsPort, name).not.toBe(http.port);
+    }
     expect(targets).toEqual({
-      'platform-api': apiServices.map(([name, s]) => `${name}:${loadConfig(envOf(s)).http.port}`).sort(),
+      'platform-api': apiServices
+        .map(([name, s]) => `${name}:${loadConfig(envOf(s)).http.metricsPort}`)
+        .sort(),
       'platform-worker': [`worker:${worker.http.workerPort}`],
     });
     expect(prometheus.scrape_configs.every((c) => c.metrics_path === '/metrics')).toBe(true);

@@ -144,11 +144,40 @@ describe('Kubernetes manifests (k8s/base)', () => {
       expect(c.resources.limits.memory).toBeDefined();
       expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     }
+    for (const deployment of [api, worker]) {
+      const c = container(deployment);
+      // A dependency outage or one slow answer must not flap pods: several failures in a row first.
+      expect(c.readinessProbe.failureThreshold, deployment.metadata.name).toBeGreaterThanOrEqual(3);
+      expect(c.livenessProbe.failureThreshold, deployment.metadata.name).toBeGreaterThanOrEqual(3);
+    }
     expect(container(api).command).toEqual(['node', 'dist/apps/api/src/main.js']);
     expect(container(worker).command).toEqual(['node', 'dist/apps/worker/src/main.js']);
     expect(find(base, 'Job', 'platform-migrate').spec.template.spec.containers[0].command).toEqual([
       'node',
       'dist/scripts/migrate.js',
+    ]);
+  });
+
+  it('expose the API metrics on METRICS_PORT, to Prometheus only, and scrape both apps there', () => {
+    const config = loadConfig({ ...configMap.data, ...secretExample.stringData });
+    const named = (deployment: any) =>
+      Object.fromEntries(container(deployment).ports.map((p: any) => [p.name, p.containerPort]));
+    expect(config.http.metricsPort).toBeDefined();
+    expect(named(api)).toEqual({ http: config.http.port, metrics: config.http.metricsPort });
+    // The API's Service routes the scrape port; the ServiceMonitor scrapes the port named "metrics"
+    // of both Services (the worker's is its probe port, as WORKER_PORT serves /metrics too).
+    const monitor = find(base, 'ServiceMonitor', 'platform');
+    expect(monitor.spec.endpoints.map((e: any) => [e.port, e.path])).toEqual([['metrics', '/metrics']]);
+    const targetOf = (name: string) =>
+      find(base, 'Service', name).spec.ports.find((p: any) => p.name === 'metrics')?.targetPort;
+    expect(named(api)[targetOf('platform-api')]).toBe(config.http.metricsPort);
+    expect(named(worker)[targetOf('platform-worker')]).toBe(config.http.workerPort);
+    // Anyone in the cluster (the ingress controller) reaches the API port; only Prometheus the metrics.
+    const rules = find(base, 'NetworkPolicy', 'platform-api').spec.ingress;
+    const rulesFor = (port: string) => rules.filter((r: any) => r.ports.some((p: any) => p.port === port));
+    expect(rulesFor('http').map((r: any) => r.from)).toEqual([undefined]);
+    expect(rulesFor('metrics').map((r: any) => r.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
     ]);
   });
 
@@ -222,8 +251,10 @@ describe('Kubernetes manifests (k8s/base)', () => {
       }
       const monitor = find(base, 'ServiceMonitor', 'platform');
       expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-      expect(service.spec.ports.map((p: any) => p.name)).toContain(monitor.spec.endpoints[0].port);
-      expect(monitor.spec.endpoints[0].path).toBe('/metrics');
+      for (const endpoint of monitor.spec.endpoints) {
+        expect(service.spec.ports.map((p: any) => p.name)).toContain(endpoint.port);
+        expect(endpoint.path).toBe('/metrics');
+      }
     }
     expect(find(base, 'PodDisruptionBudget', 'platform-api').spec.maxUnavailable).toBe(1);
   });

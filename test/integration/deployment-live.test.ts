@@ -41,12 +41,16 @@ describe('deployment files against the running api and worker', () => {
   let db: TestDatabase;
   let api: RunningApp;
   let worker: RunningApp;
+  /** Where the API serves /metrics: METRICS_PORT, as the manifests and compose set it. */
+  let apiMetricsUrl: string;
   let metricsPages: string[] = [];
   let metricsText = '';
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startInProcess('api', testEnv({ DATABASE_URL: db.url }));
+    const metricsPort = await freePort();
+    apiMetricsUrl = `http://127.0.0.1:${metricsPort}`;
+    api = await startInProcess('api', testEnv({ DATABASE_URL: db.url, METRICS_PORT: String(metricsPort) }));
     worker = await startInProcess('worker', testEnv({ DATABASE_URL: db.url }));
     // The worker is ready once its queue consumers run (they start after Redis and Postgres answer).
     await waitFor(
@@ -56,7 +60,7 @@ describe('deployment files against the running api and worker', () => {
     );
     await generateTraffic(api.baseUrl);
     metricsPages = await Promise.all(
-      [api, worker].map(async (a) => (await fetch(`${a.baseUrl}/metrics`)).text()),
+      [apiMetricsUrl, worker.baseUrl].map(async (url) => (await fetch(`${url}/metrics`)).text()),
     );
     metricsText = metricsPages.join('\n');
   });
@@ -108,9 +112,11 @@ describe('deployment files against the running api and worker', () => {
       expect((await fetch(`${worker.baseUrl}${path}`)).status, `worker ${path}`).toBe(200);
     }
     const monitor = readYamlDocuments('k8s/base/servicemonitor.yaml')[0];
-    for (const app of [api, worker]) {
-      expect((await fetch(`${app.baseUrl}${monitor.spec.endpoints[0].path}`)).status).toBe(200);
+    for (const url of [apiMetricsUrl, worker.baseUrl]) {
+      expect((await fetch(`${url}${monitor.spec.endpoints[0].path}`)).status, url).toBe(200);
     }
+    // Not on the API's public port once METRICS_PORT is set.
+    expect((await fetch(`${api.baseUrl}/metrics`)).status).toBe(404);
   });
 
   it("the image's healthcheck script probes each app on its configured port", async () => {
@@ -144,7 +150,7 @@ describe('deployment files against the running api and worker', () => {
       config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
       config.rule_files = [repoPath('deploy/prometheus/alerts.yml')];
       const targets: Record<string, string> = {
-        'platform-api': new URL(api.baseUrl).host,
+        'platform-api': new URL(apiMetricsUrl).host,
         'platform-worker': new URL(worker.baseUrl).host,
       };
       for (const job of config.scrape_configs) job.static_configs = [{ targets: [targets[job.job_name]] }];

@@ -126,6 +126,27 @@ describe('tracing: request → job → webhook delivery is one trace', () => {
       .filter((l) => l.requestId === requestId && l.msg === 'job');
     expect(lines.map((l) => l.queue).sort()).toEqual(['recommendations', 'webhooks']);
   });
+
+  it('names the span of a fast-path answer (an L1 hit answered in a hook) after its route too', async () => {
+    const path = { params: { path: { userId: 'tina' } } } as const;
+    await support.waitFor(
+      async () => (await client.GET('/v1/users/{userId}/recommendations', path)).response.status === 200,
+      "tina's recommendations",
+      20_000,
+    );
+    const hit = await client.GET('/v1/users/{userId}/recommendations', path);
+    expect(hit.response.headers.get('x-cache')).toBe('HIT-L1');
+    exporter.reset();
+    const fast = await client.GET('/v1/users/{userId}/recommendations', path);
+    expect(fast.response.headers.get('x-cache')).toBe('HIT-L1');
+    const span = await support.waitFor(
+      async () => exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER),
+      'the server span',
+      5_000,
+    );
+    expect(span.name).toBe('GET /v1/users/:userId/recommendations');
+    expect(span.attributes['http.route']).toBe('/v1/users/:userId/recommendations');
+  });
 });
 
 /** Span ids from a span up to its root, within the finished spans. */

@@ -97,6 +97,12 @@ describe('through PgBouncer (pool_mode = transaction)', () => {
         [name],
       );
       expect(locks).toBe(0);
+      // Readiness asks the primary on a probe connection of its own, through the pooler too.
+      for (const app of [api, worker]) {
+        const ready = await fetch(`${app.baseUrl}/readyz`);
+        expect(ready.status, app.baseUrl).toBe(200);
+        expect(await ready.json()).toMatchObject({ info: { postgres: { status: 'up' } } });
+      }
       expect(bouncer.log.slice(logBefore)).not.toMatch(/unsupported startup parameter/);
     } finally {
       await worker?.stop();

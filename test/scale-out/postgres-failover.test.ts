@@ -54,9 +54,15 @@ describe('Postgres primary failover (multi-host DATABASE_URL)', () => {
       const load = Promise.all(Array.from({ length: 8 }, writer));
 
       await new Promise((r) => setTimeout(r, 1_500));
+      expect(await readiness(api.baseUrl)).toMatchObject({
+        status: 200,
+        host: `127.0.0.1:${primary.port}/platform`,
+      });
       primary.stop();
       const stoppedAt = Date.now();
       await new Promise((r) => setTimeout(r, 2_000)); // no primary at all for a while
+      // No host takes writes: this instance cannot serve them, and says so.
+      expect((await readiness(api.baseUrl)).status).toBe(503);
       // Measured from the moment `pg_ctl promote` is issued: it returns only after the promotion, and
       // the new primary may already be taking writes by then.
       const promotedAt = Date.now();
@@ -73,6 +79,11 @@ describe('Postgres primary failover (multi-host DATABASE_URL)', () => {
       await new Promise((r) => setTimeout(r, 1_000));
       running = false;
       await load;
+      // Readiness asks the promoted host, as the pool does (they share the locator).
+      expect(await readiness(api.baseUrl)).toMatchObject({
+        status: 200,
+        host: `127.0.0.1:${standby.port}/platform`,
+      });
 
       const acknowledgedBefore = writes.filter((w) => w.status === 201 && w.startedAt + w.ms < stoppedAt);
       const present = await keyNames(standby.url('platform'));
@@ -102,6 +113,13 @@ describe('Postgres primary failover (multi-host DATABASE_URL)', () => {
     });
   }
 });
+
+/** /readyz's status and the host its Postgres check asked. */
+async function readiness(baseUrl: string): Promise<{ status: number; host?: string }> {
+  const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
+  const body = (await res.json()) as { details: { postgres?: { host?: string } } };
+  return { status: res.status, host: body.details.postgres?.host };
+}
 
 async function createKey(baseUrl: string, name: string): Promise<Write> {
   const startedAt = Date.now();

@@ -23,7 +23,9 @@ export function testEnv(
   const base = currentEnv();
   for (const key of Object.keys(base)) {
     if (
-      /^(DATABASE_|DB_|REDIS_|ADMIN_|THROTTLE_|CACHE_|QUEUE_|PORT$|WORKER_PORT$|SCALE_PROFILE$)/.test(key)
+      /^(DATABASE_|DB_|REDIS_|ADMIN_|THROTTLE_|CACHE_|QUEUE_|PORT$|WORKER_PORT$|METRICS_PORT$|SCALE_PROFILE$|DOCS_ENABLED$|CORS_ORIGINS$|HTTP_\w+_TIMEOUT_MS$)/.test(
+        key,
+      )
     ) {
       delete base[key];
     }

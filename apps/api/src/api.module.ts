@@ -28,7 +28,7 @@ export class ApiModule {
         ConfigModule.forRoot({ config }),
         RedisModule,
         DatabaseModule,
-        MetricsModule,
+        MetricsModule.forRoot({ port: config.http.metricsPort, host: config.http.host }),
         HealthModule,
         ResilienceModule,
         TieredCacheModule,

@@ -30,7 +30,11 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   return addPipelineResponses(document);
 }
 
+export const OPENAPI_UI_PATH = '/docs';
+
 /** OpenAPI UI at /docs, JSON at /docs-json. */
 export function setupOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(OPENAPI_UI_PATH.slice(1), app, createOpenApiDocument(app), {
+    jsonDocumentUrl: `${OPENAPI_UI_PATH.slice(1)}-json`,
+  });
 }

@@ -180,8 +180,12 @@ describe("the seed's API, as its README calls it", () => {
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
       expect(((await res.json()) as { error: string }).error, `${method} ${path}`).toBe(error);
     }
+    // A 100-id batch costs 100 tokens: asked with a full bucket (another free key).
+    const fresh = (await issueApiKey(db.dataSource, 'seed-batch', 'free')).key;
     const hundred = await seedCall(
       `/batch-recommend?user_ids=${Array.from({ length: 100 }, (_, i) => i).join(',')}`,
+      'GET',
+      fresh,
     );
     expect(hundred.status).toBe(200);
   });

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@platform/config';
-import { createFastifyAdapter } from '@platform/http';
+import { createFastifyAdapter, installSecurityHeaders } from '@platform/http';
 import { createLogger, PinoNestLogger } from '@platform/observability';
 import { WorkerModule } from './worker.module';
 
@@ -23,5 +23,7 @@ export async function createWorkerApp(config: AppConfig, logger?: Logger): Promi
     // bodyParser off: Fastify's own JSON parser is the only one (no urlencoded bodies).
     { logger: new PinoNestLogger(log), abortOnError: false, bodyParser: false },
   );
+  // The same headers as the API on every port we serve, though only operators reach this one.
+  await installSecurityHeaders(app.getHttpAdapter().getInstance());
   return { app, logger: log };
 }

@@ -23,7 +23,7 @@ export class WorkerModule {
         ConfigModule.forRoot({ config }),
         RedisModule,
         DatabaseModule,
-        MetricsModule,
+        MetricsModule.forRoot(),
         HealthModule,
         ResilienceModule,
         TieredCacheModule,

@@ -10,18 +10,10 @@ import {
   type CacheScopeOwner,
 } from './cached-response.options';
 import { etagMatches, httpCacheKey, type CachedBody } from './http-cache-key';
+import { markScopedResponse } from './scoped-response-headers';
 import { TieredCache, type CacheSource } from './tiered-cache';
 
 export const X_CACHE: Record<CacheSource, string> = { l1: 'HIT-L1', l2: 'HIT-L2', loader: 'MISS' };
-
-/**
- * A caller's or tenant's data must not be kept by shared caches (the same URL shows another tenant's
- * user to another key); clients revalidate with the ETag.
- */
-export const SCOPED_RESPONSE_HEADERS = {
-  'cache-control': 'private, no-cache',
-  vary: 'authorization, x-api-key',
-} as const;
 
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
@@ -64,7 +56,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     reply.header('x-cache', X_CACHE[source]);
     if (!cached) return undefined;
     reply.header('etag', cached.etag);
-    if (options.scope) reply.headers(SCOPED_RESPONSE_HEADERS);
+    if (options.scope) markScopedResponse(reply);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       return new Response(null, { status: 304 });
     }

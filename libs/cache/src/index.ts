@@ -13,7 +13,8 @@ export {
   type CacheScope,
   type CacheScopeOwner,
 } from './cached-response.options';
-export { HttpCacheInterceptor, SCOPED_RESPONSE_HEADERS, X_CACHE } from './http-cache.interceptor';
+export { HttpCacheInterceptor, X_CACHE } from './http-cache.interceptor';
 export { httpCacheKey, etagMatches, type CachedBody } from './http-cache-key';
+export { markScopedResponse } from './scoped-response-headers';
 export { TieredKeyvStore } from './tiered-keyv-store';
 export { SingleFlight } from './single-flight';

@@ -95,3 +95,37 @@ describe('job limits', () => {
     expect(() => loadConfig({ JOBS_MAX_PENDING_PER_KEY: '0' })).toThrow(/JOBS_MAX_PENDING_PER_KEY/);
   });
 });
+
+describe('production defaults', () => {
+  it('closes docs, CORS and the public /metrics in production; development keeps docs and /metrics', () => {
+    const production = loadConfig({ NODE_ENV: 'production' });
+    expect(production.http).toMatchObject({ docsEnabled: false, corsOrigins: [], metricsPort: 3002 });
+    const development = loadConfig({});
+    expect(development.http).toMatchObject({ docsEnabled: true, corsOrigins: [], metricsPort: undefined });
+    expect(development.http.timeouts).toEqual({
+      requestMs: 30_000,
+      connectionMs: 60_000,
+      keepAliveMs: 72_000,
+    });
+  });
+
+  it('opens each one with its variable', () => {
+    const open = loadConfig({
+      NODE_ENV: 'production',
+      DOCS_ENABLED: 'true',
+      CORS_ORIGINS: 'https://app.example.com',
+      METRICS_PORT: '9464',
+    });
+    expect(open.http).toMatchObject({
+      docsEnabled: true,
+      corsOrigins: ['https://app.example.com'],
+      metricsPort: 9464,
+    });
+  });
+
+  it('refuses a metrics port equal to the public one, and a CORS wildcard', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: '3002' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+  });
+});

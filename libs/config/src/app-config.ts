@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { breakerOverridesSchema, type BreakerOverrides } from './breaker-options';
 import { envSchema, type RawEnv } from './env.schema';
+import { parseCorsOrigins } from './cors-origins';
 import { parseHostList, type HostPort } from './host-list';
 import { parsePostgresUrl } from './postgres-url';
 import { queueOverridesSchema, type QueueOverrides } from './queue-overrides';
@@ -24,6 +25,14 @@ export interface AppConfig {
     trustProxy: TrustProxy;
     shutdownDrainDelayMs: number;
     shutdownTimeoutMs: number;
+    /** Where the API serves /metrics: its own port, or undefined for the public one. */
+    metricsPort?: number;
+    /** Node's server timeouts, set through Fastify (0 disables requestMs or connectionMs). */
+    timeouts: { requestMs: number; connectionMs: number; keepAliveMs: number };
+    /** OpenAPI UI at /docs and the document at /docs-json. */
+    docsEnabled: boolean;
+    /** Origins allowed by CORS; empty: no CORS headers at all. */
+    corsOrigins: string[];
   };
   admin: { token?: string; user?: string; password?: string };
   database: {
@@ -123,6 +132,9 @@ export class ConfigValidationError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** The API's metrics port in production when METRICS_PORT is unset. */
+export const DEFAULT_METRICS_PORT = 3002;
+
 export function loadConfig(env: Env = process.env): AppConfig {
   // Empty strings mean "unset" so a blank line in .env does not fail a numeric variable.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -139,6 +151,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (breakers instanceof Error) issues.push(`CIRCUIT_BREAKERS: ${breakers.message}`);
   const queueOverrides = parseQueueOverrides(raw('QUEUE_OVERRIDES', '{}'));
   if (queueOverrides instanceof Error) issues.push(`QUEUE_OVERRIDES: ${queueOverrides.message}`);
+  const corsOrigins = parseCorsOrigins(raw('CORS_ORIGINS', ''));
+  if (corsOrigins instanceof Error) issues.push(`CORS_ORIGINS: ${corsOrigins.message}`);
+  const metricsPort = Number(
+    cleaned.METRICS_PORT ?? (cleaned.NODE_ENV === 'production' ? DEFAULT_METRICS_PORT : NaN),
+  );
+  if (metricsPort > 0 && metricsPort === Number(raw('PORT', '3000'))) {
+    issues.push('METRICS_PORT: must differ from PORT (metrics are kept off the public port)');
+  }
   if (cleaned.REDIS_SENTINELS && cleaned.REDIS_CLUSTER_NODES) {
     issues.push('REDIS_SENTINELS / REDIS_CLUSTER_NODES: set one or the other');
   }
@@ -163,7 +183,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     issues.length > 0 ||
     trustProxy instanceof Error ||
     breakers instanceof Error ||
-    queueOverrides instanceof Error
+    queueOverrides instanceof Error ||
+    corsOrigins instanceof Error
   ) {
     throw new ConfigValidationError(issues);
   }
@@ -189,6 +210,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       // Long enough in production for load balancers to see /readyz fail before the listener closes.
       shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS ?? (isProduction ? 5_000 : 0),
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      // Production keeps the scrape off the public port (a load balancer would expose it).
+      metricsPort: e.METRICS_PORT ?? (isProduction ? DEFAULT_METRICS_PORT : undefined),
+      timeouts: {
+        requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        connectionMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+        keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      docsEnabled: e.DOCS_ENABLED ?? !isProduction,
+      corsOrigins,
     },
     admin: { token: e.ADMIN_TOKEN, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     database: {

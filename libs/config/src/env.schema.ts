@@ -60,6 +60,16 @@ export const envSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   SHUTDOWN_DRAIN_DELAY_MS: optionalInt(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
+  // The API's /metrics listener; unset: 3002 in production, the public port otherwise.
+  METRICS_PORT: int(0).max(65535).optional(),
+  // Socket-level timeouts of both apps' HTTP servers (0 disables one).
+  HTTP_REQUEST_TIMEOUT_MS: int(0).default(30_000),
+  HTTP_CONNECTION_TIMEOUT_MS: int(0).default(60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1).default(72_000),
+  // The OpenAPI UI and document; unset: on, except in production.
+  DOCS_ENABLED: bool.optional(),
+  // Browser origins allowed to call the API (CORS); unset: none.
+  CORS_ORIGINS: z.string().default(''),
 
   // Credentials
   ADMIN_TOKEN: secret,

@@ -3,6 +3,9 @@ import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { primaryDataSourceOptions } from './primary/primary-data-source';
+import { PrimaryLocator } from './primary/primary-locator';
+import { PrimaryLocatorModule } from './primary/primary-locator.module';
+import { PrimaryReadiness } from './primary/primary-readiness';
 import { ReplicaRouter } from './replicas/replica-router';
 import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
@@ -13,16 +16,18 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
 @Global()
 @Module({
   imports: [
+    PrimaryLocatorModule,
     TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => ({
-        ...(await primaryDataSourceOptions(config)),
+      imports: [PrimaryLocatorModule],
+      inject: [APP_CONFIG, PrimaryLocator],
+      useFactory: async (config: AppConfig, locator: PrimaryLocator) => ({
+        ...(await primaryDataSourceOptions(config, undefined, locator)),
         manualInitialization: true,
       }),
       dataSourceFactory: (options?: DataSourceOptions) => connectResiliently(options!),
     }),
   ],
-  providers: [ReplicaRouter],
+  providers: [ReplicaRouter, PrimaryReadiness],
   exports: [TypeOrmModule, ReplicaRouter],
 })
 export class DatabaseModule implements OnApplicationShutdown {

@@ -5,7 +5,6 @@ import type { FastifyReply } from 'fastify';
 import { LifecycleState } from '@platform/http';
 import { AdminTokenGuard } from '@platform/security';
 import { HealthDetailsRegistry } from './health-details.registry';
-import { PostgresHealthIndicator } from './postgres.indicator';
 import { RedisHealthIndicator } from './redis.indicator';
 
 @ApiExcludeController()
@@ -15,7 +14,6 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisHealthIndicator,
-    private readonly postgres: PostgresHealthIndicator,
     private readonly lifecycle: LifecycleState,
     private readonly details: HealthDetailsRegistry,
   ) {}
@@ -26,7 +24,13 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: primary and Redis answer, and we are not draining. */
+  /**
+   * Readiness, "this instance can serve": not draining, and every registered readiness check up (the
+   * Postgres primary, reached on a connection outside the busy pool; the worker's consumers). Redis
+   * is reported but cannot fail it: without Redis the API still serves (L1 cache, local rate limits,
+   * writes held in the outbox), and Redis is shared, so failing on it would take every pod out of
+   * rotation at once. The per-dependency table is in the README.
+   */
   @Get('readyz')
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.run(reply, this.readinessChecks());
@@ -49,9 +53,8 @@ export class HealthController {
         const session = this.indicators.check('lifecycle');
         return this.lifecycle.isShuttingDown ? session.down({ message: 'shutting down' }) : session.up();
       },
-      () => this.postgres.ping('postgres'),
-      () => this.redis.ping('redis'),
       ...this.details.readinessChecks(),
+      () => this.redis.readiness('redis'),
     ];
   }
 

@@ -3,7 +3,6 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LifecycleState } from '@platform/http';
 import { HealthController } from './health.controller';
 import { HealthDetailsRegistry } from './health-details.registry';
-import { PostgresHealthIndicator } from './postgres.indicator';
 import { RedisHealthIndicator } from './redis.indicator';
 
 /** /health, /readyz and /health/detailed, the same on both apps. */
@@ -12,14 +11,8 @@ import { RedisHealthIndicator } from './redis.indicator';
   // Readiness failures are answered to the probe; logging each one would flood the log during an outage.
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator, PostgresHealthIndicator],
+  providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
   // TerminusModule is re-exported so any lib can build indicators with HealthIndicatorService.
-  exports: [
-    TerminusModule,
-    LifecycleState,
-    HealthDetailsRegistry,
-    PostgresHealthIndicator,
-    RedisHealthIndicator,
-  ],
+  exports: [TerminusModule, LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
 })
 export class HealthModule {}

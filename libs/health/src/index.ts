@@ -1,4 +1,3 @@
 export { HealthModule } from './health.module';
 export { HealthDetailsRegistry } from './health-details.registry';
 export { RedisHealthIndicator } from './redis.indicator';
-export { PostgresHealthIndicator } from './postgres.indicator';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import {
   describeRedis,
   InjectRedis,
@@ -30,15 +30,36 @@ export class RedisHealthIndicator {
       .withTimeout(timeoutMs);
   }
 
+  /**
+   * For readiness: up, or degraded while Redis does not answer. Never down: the platform serves
+   * through a Redis outage (see the health controller), so it must not fail readiness.
+   */
+  readiness(key = 'redis', timeoutMs = 1_000): Promise<HealthIndicatorResult> {
+    return this.degradedWhenDown(key, this.ping(key, timeoutMs));
+  }
+
   /** For /health/detailed: one server, Sentinel or Cluster, and where this connection points now. */
-  topology(key = 'redisTopology', timeoutMs = 1_000) {
+  topology(key = 'redisTopology', timeoutMs = 1_000): Promise<HealthIndicatorResult> {
     const topology = this.settings.topology ?? { kind: 'standalone' as const, url: this.settings.url };
-    return this.health
-      .check(key)
-      .attempt(async () => {
-        if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
-        return { ...(await describeRedis(this.redis, topology)) };
-      })
-      .withTimeout(timeoutMs);
+    return this.degradedWhenDown(
+      key,
+      this.health
+        .check(key)
+        .attempt(async () => {
+          if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
+          return { ...(await describeRedis(this.redis, topology)) };
+        })
+        .withTimeout(timeoutMs),
+    );
+  }
+
+  private async degradedWhenDown(
+    key: string,
+    attempt: PromiseLike<HealthIndicatorResult>,
+  ): Promise<HealthIndicatorResult> {
+    const result = await attempt;
+    const { status, ...detail } = result[key];
+    if (status !== 'down') return result;
+    return this.health.check(key).degraded({ ...detail, serving: 'L1 cache, local rate limits, outbox' });
   }
 }

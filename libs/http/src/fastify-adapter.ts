@@ -19,6 +19,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     logger: false,
     // Keep-alive sockets with no request in flight are closed at shutdown so close() does not wait on them.
     forceCloseConnections: 'idle',
+    ...serverTimeouts(config.http.timeouts),
     return503OnClosing: true,
     // Router-level failures (a malformed URL, a path parameter past maxParamLength) happen before any
     // hook or Nest handler; answer them in the same JSON envelope.
@@ -94,6 +95,28 @@ function boundHistogram(histogram: Histogram<'method' | 'route' | 'status_code'>
     let child = children.get(id);
     if (!child) children.set(id, (child = histogram.labels(method, route, String(status))));
     return child;
+  };
+}
+
+/**
+ * Node's server timeouts (Fastify leaves the first two off):
+ * - requestTimeout: the whole request (headers and body) must arrive within it, or 408 and close, so
+ *   slow or stalled senders cannot hold sockets. Node checks every 30 s by default, which would let a
+ *   30 s limit run to 60 s: check every second instead.
+ * - connectionTimeout: a socket silent this long while a request is open (or before its first
+ *   byte) is destroyed. Above the longest legitimate handler (statement timeout, pool wait).
+ * - keepAliveTimeout: how long an idle keep-alive socket waits for the next request. It must be
+ *   longer than the idle timeout of the load balancer in front, so the balancer always closes idle
+ *   connections first; otherwise it can send a request on a socket we are closing (a 502 to the client).
+ */
+function serverTimeouts(timeouts: AppConfig['http']['timeouts']) {
+  return {
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    ...(timeouts.requestMs > 0
+      ? { http: { connectionsCheckingInterval: Math.min(1_000, timeouts.requestMs) } }
+      : {}),
   };
 }
 

@@ -4,6 +4,8 @@ export { HttpExceptionFilter } from './http-exception.filter';
 export { noQuerySchema, ZodValidationPipe } from './zod-validation.pipe';
 export { LifecycleState } from './lifecycle-state';
 export { createFastifyAdapter } from './fastify-adapter';
+export { installSecurityHeaders } from './security-headers';
+export { installCors } from './cors';
 export { installGracefulShutdown, type ShutdownSettings } from './graceful-shutdown';
 export { requestIdFor } from './request-id';
 export {

@@ -14,7 +14,9 @@ const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
  * (403) where it is the API key; JSON parsing and the
  * body limit (400, 413, 415) on every method that carries a body; the router's parameter length
  * limit (414) where a path has parameters. Also registers the `ErrorBody` schema every error
- * response refers to.
+ * response refers to, and documents the headers the pipeline sets: `X-Request-Id` on every answer,
+ * `Retry-After` on 429 and 503, `RateLimit-*` on API-key routes, `ETag`/`X-Cache`/`Cache-Control` on
+ * cached reads (the routes that document a 304).
  */
 export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
   document.components ??= {};
@@ -22,6 +24,7 @@ export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
     ...document.components.schemas,
     [ERROR_BODY_COMPONENT]: errorBodyComponentSchema(),
   };
+  document.components.headers = { ...document.components.headers, ...PIPELINE_HEADERS };
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
@@ -34,6 +37,10 @@ export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
       if (operation.requestBody || BODY_METHODS.has(method)) statuses.push(400, 413, 415);
       if (path.includes('{')) statuses.push(414);
       for (const status of statuses) addError(operation, status);
+      addHeaders(
+        operation,
+        security.some((requirement) => 'api-key' in requirement),
+      );
     }
   }
   return document;
@@ -41,4 +48,34 @@ export function addPipelineResponses(document: OpenAPIObject): OpenAPIObject {
 
 function addError(operation: Operation, status: number): void {
   operation.responses[status] ??= errorResponse(status);
+}
+
+const header = (description: string, schema: { type: 'string' | 'integer' }) => ({ description, schema });
+const PIPELINE_HEADERS = {
+  'X-Request-Id': header('The request id (yours from x-request-id, or generated); in every log line', {
+    type: 'string',
+  }),
+  'Retry-After': header('Seconds to wait before retrying', { type: 'integer' }),
+  'RateLimit-Limit': header("The caller's bucket size (its tier's burst)", { type: 'integer' }),
+  'RateLimit-Remaining': header('Tokens left after this request', { type: 'integer' }),
+  'RateLimit-Reset': header('Seconds until the bucket is full again', { type: 'integer' }),
+  ETag: header('Strong tag of the exact body; send it back in If-None-Match for a 304', { type: 'string' }),
+  'X-Cache': header('HIT-L1 | HIT-L2 | MISS: where the answer came from', { type: 'string' }),
+  'Cache-Control': header('private, no-cache on per-caller and per-tenant data', { type: 'string' }),
+};
+const ref = (name: keyof typeof PIPELINE_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+function addHeaders(operation: Operation, rateLimited: boolean): void {
+  const cached = '304' in operation.responses;
+  for (const [status, response] of Object.entries(operation.responses)) {
+    if (!response || '$ref' in response) continue;
+    const code = Number(status);
+    const names: Array<keyof typeof PIPELINE_HEADERS> = ['X-Request-Id'];
+    if (code === 429 || code === 503) names.push('Retry-After');
+    if (rateLimited && (code < 300 || code === 304 || code === 429)) {
+      names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset');
+    }
+    if (cached && (code === 200 || code === 304)) names.push('ETag', 'X-Cache', 'Cache-Control');
+    response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, ref(name)])) };
+  }
 }

@@ -49,14 +49,24 @@ function requestClusterMetrics(timeoutMs = 5_000): Promise<string> {
   });
 }
 
+/** In a cluster worker: let the primary collect this process's metrics for a group-wide scrape. */
+export function answerClusterMetricsRequests(): void {
+  // prom-client answers the primary's "send me your metrics" only once an AggregatorRegistry exists here.
+  if (cluster.isWorker) new AggregatorRegistry();
+}
+
+/** Prometheus text of this process, or of the whole process group when running as a cluster worker. */
+export function currentMetrics(): Promise<string> {
+  return cluster.isWorker ? requestClusterMetrics() : register.metrics();
+}
+
 /** /metrics: this process's registry, or the whole cluster's when running as a cluster worker. */
 @ApiExcludeController()
 @Controller()
 export class ClusterAwareMetricsController extends PrometheusController {
   constructor() {
     super();
-    // prom-client answers the primary's "send me your metrics" only once an AggregatorRegistry exists here.
-    if (cluster.isWorker) new AggregatorRegistry();
+    answerClusterMetricsRequests();
   }
 
   @Get()

@@ -12,6 +12,7 @@ export {
   runWithJobTrace,
   withSpan,
   bullmqTelemetry,
+  nameServerSpanAfterRoute,
   type Tracing,
   type TracingOptions,
 } from './tracing';

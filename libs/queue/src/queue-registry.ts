@@ -103,7 +103,9 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
           ? session.degraded({ ...details, overHighWaterMark: over.map((q) => q.queue) })
           : session.up(details);
       } catch (error) {
-        return session.down({ message: (error as Error).message });
+        // Jobs wait in the Postgres outbox meanwhile; a worker without Redis says so in its own
+        // readiness ("workers"). So degraded, like the Redis component itself.
+        return session.degraded({ message: (error as Error).message, jobsHeldIn: 'outbox' });
       }
     });
   }

@@ -18,8 +18,9 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<
   const url = response.url || (request?.url ?? (input instanceof URL ? input.href : (input as string)));
   const parsed = new URL(url);
   const { pathname } = parsed;
-  if (isApiResponse(parsed)) {
-    const method = init?.method ?? request?.method ?? 'GET';
+  const method = init?.method ?? request?.method ?? 'GET';
+  // CORS preflights are the browser's protocol, answered before routing, not operations of the API.
+  if (isApiResponse(parsed) && method.toUpperCase() !== 'OPTIONS') {
     pending.push(
       response
         .clone()

@@ -53,6 +53,7 @@ export class TenantsAdminController {
     description: 'One page',
     example: { tenants: [TENANT_EXAMPLE], next: null },
   })
+  @ApiErrors(400)
   list(
     @Query(new ZodValidationPipe(listTenantsQuerySchema, 'query'))
     query: z.infer<typeof listTenantsQuerySchema>,

@@ -4,12 +4,13 @@ import {
   cacheScopeKey,
   etagMatches,
   httpCacheKey,
-  SCOPED_RESPONSE_HEADERS,
+  markScopedResponse,
   TieredCache,
   X_CACHE,
   type CachedBody,
 } from '@platform/cache';
 import { ApiError, toErrorResponse } from '@platform/http';
+import { nameServerSpanAfterRoute } from '@platform/observability';
 import {
   AuthFailureLimiter,
   rateLimitHeaders,
@@ -68,6 +69,7 @@ export class CachedReadFastPath {
     const cached = this.cache.peek<CachedBody>(key);
     if (!cached) return this.pass();
     this.answered.inc();
+    nameServerSpanAfterRoute(request.routeOptions.url!);
     const bucket = subjectBucket(rateLimitSubjectOf(caller));
     const local = this.throttle.tryTake(bucket, route.cost);
     if (local) return this.answer(request, reply, route.scope !== undefined, cached, local);
@@ -93,7 +95,7 @@ export class CachedReadFastPath {
       return true;
     }
     void reply.headers(rateLimitHeaders(decision)).header('x-cache', X_CACHE.l1).header('etag', cached.etag);
-    if (scoped) void reply.headers(SCOPED_RESPONSE_HEADERS);
+    if (scoped) markScopedResponse(reply);
     if (etagMatches(request.headers['if-none-match'], cached.etag)) {
       void reply.code(304).send();
       return true;

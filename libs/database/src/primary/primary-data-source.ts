@@ -10,13 +10,20 @@ import { primaryPoolOptions } from './primary-pool-options';
 export async function primaryDataSourceOptions(
   config: AppConfig,
   applicationName?: string,
+  locator?: PrimaryLocator,
 ): Promise<PostgresOptions> {
   const base = postgresOptions(config, config.database.url, applicationName);
   if (config.database.hostUrls.length < 2) return base;
-  const locator = new PrimaryLocator(config.database.hostUrls, config.database.acquireTimeoutMs);
-  await locator.resolve();
+  locator ??= await createPrimaryLocator(config);
   const extra = base.extra as Record<string, unknown>;
   return { ...base, url: locator.currentUrl, extra: { ...extra, ...primaryPoolOptions(locator) } };
+}
+
+/** The locator of the primary among DATABASE_URL's hosts, resolved once when there are several. */
+export async function createPrimaryLocator(config: AppConfig): Promise<PrimaryLocator> {
+  const locator = new PrimaryLocator(config.database.hostUrls, config.database.acquireTimeoutMs);
+  if (config.database.hostUrls.length > 1) await locator.resolve();
+  return locator;
 }
 
 /** Where migrations and CREATE DATABASE run: the direct URL when given, else the current primary. */

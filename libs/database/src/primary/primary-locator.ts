@@ -37,6 +37,7 @@ export class PrimaryLocator {
 
   /** A connection to the current host failed or found it read-only: look again (rate-limited). */
   suspect(): void {
+    if (this.hostUrls.length < 2) return; // one host: there is nowhere else to look
     if (this.resolving || Date.now() - this.lastResolvedAt < this.minIntervalMs) return;
     void this.resolve();
   }

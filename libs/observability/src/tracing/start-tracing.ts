@@ -22,6 +22,8 @@ export interface Tracing {
 }
 
 let active = false;
+/** Names the current request's server span after its route; set while tracing is on. */
+let nameServerSpan: ((route: string) => void) | undefined;
 
 /** True once startTracing ran with tracing on: code that would only feed spans checks this first. */
 export function isTracingEnabled(): boolean {
@@ -85,9 +87,20 @@ export function startTracing(options: TracingOptions): Tracing | undefined {
  * instead of `GET`. Subscribed only while tracing is on: Fastify skips the channel without subscribers.
  */
 function nameServerSpansByRoute(core: typeof Core): void {
+  nameServerSpan = (route) => {
+    const rpc = core.getRPCMetadata(context.active());
+    if (rpc?.type === core.RPCType.HTTP) rpc.route = route;
+  };
   subscribe('tracing:fastify.request.handler:start', (message) => {
     const route = (message as { route?: { url?: string } }).route?.url;
-    const rpc = core.getRPCMetadata(context.active());
-    if (route && rpc?.type === core.RPCType.HTTP) rpc.route = route;
+    if (route) nameServerSpan?.(route);
   });
+}
+
+/**
+ * For requests answered before Fastify's handler (the cached-read fast path answers in a hook, where
+ * the route channel never fires): the span gets its route name the same way. A no-op when tracing is off.
+ */
+export function nameServerSpanAfterRoute(route: string): void {
+  nameServerSpan?.(route);
 }

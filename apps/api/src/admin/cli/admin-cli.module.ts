@@ -26,7 +26,7 @@ export class AdminCliModule {
         ConfigModule.forRoot({ config }),
         RedisModule,
         DatabaseModule,
-        MetricsModule,
+        MetricsModule.forRoot(),
         HealthModule,
         ResilienceModule,
         TieredCacheModule,

@@ -1,0 +1,74 @@
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { HealthDetailsRegistry } from '@platform/health';
+import { hostLabel } from '../replicas/host-label';
+import { ProbeConnection } from '../replicas/probe-connection';
+import { PrimaryLocator } from './primary-locator';
+
+const PROBE_TIMEOUT_MS = 1_000;
+
+/**
+ * Readiness of the Postgres primary: "can this instance reach a primary that takes writes", asked on
+ * a connection of its own. Not through the app's pool: with every pooled connection busy the probe
+ * would wait behind the traffic, time out, and take every pod out of rotation at once, at the moment
+ * capacity is most needed; a saturated pool already answers 503 database_busy per request. The pool's
+ * counts are reported beside it.
+ */
+@Injectable()
+export class PrimaryReadiness implements OnModuleInit, OnApplicationShutdown {
+  private probe?: { url: string; connection: ProbeConnection };
+
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly healthDetails: HealthDetailsRegistry,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly locator: PrimaryLocator,
+  ) {}
+
+  onModuleInit(): void {
+    this.healthDetails.registerReadiness('postgres', () => this.check());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.probe?.connection.close();
+  }
+
+  check() {
+    return this.indicators
+      .check('postgres')
+      .attempt(async () => {
+        const url = this.locator.currentUrl;
+        try {
+          const [row] = await this.connectionTo(url).query<{ standby: boolean }>(
+            'SELECT pg_is_in_recovery() AS standby',
+            PROBE_TIMEOUT_MS,
+          );
+          if (row.standby) throw new Error(`${hostLabel(url)} is in recovery (not the primary)`);
+        } catch (error) {
+          // With several hosts in DATABASE_URL, look for the promoted one (the pool follows it too).
+          this.locator.suspect();
+          throw error;
+        }
+        return { host: hostLabel(url), pool: this.poolCounts() };
+      })
+      .withTimeout(PROBE_TIMEOUT_MS);
+  }
+
+  private connectionTo(url: string): ProbeConnection {
+    if (this.probe?.url !== url) {
+      void this.probe?.connection.close();
+      this.probe = { url, connection: new ProbeConnection(url, 'platform-readiness') };
+    }
+    return this.probe.connection;
+  }
+
+  /** total / idle / waiting of the primary's pg pool. */
+  private poolCounts(): { total: number; idle: number; waiting: number } | undefined {
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    if (!pool) return undefined;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+  }
+}
