@@ -1,9 +1,12 @@
+import { HALF_LIFE_DAYS, PURCHASE_WEIGHT, SEARCH_WEIGHT } from '@platform/recommendations';
 import type { OpenLoopRequest } from '../support/open-loop';
 import { CATEGORIES, eventWrite, mulberry32, zipfSampler } from '../support/workload';
 
 /** The `mixed` scenario's data: 100k users seeded in SQL, L2 warmed like a running service, the request mix. */
 export const SEQUENCE_LENGTH = 200_000;
 export const BATCH_SIZE = 10;
+/** Timestamps as the worker writes them (Date.toISOString). */
+const ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 /**
  * Users u1..uN, each with 1-5 events in 20 categories, and a recommendations row derived from them
@@ -36,17 +39,22 @@ export async function seed(
               'explore_categories', '["books","electronics","garden"]'::jsonb,
               'metadata', jsonb_build_object(
                 'searches', sum(searches), 'purchases', sum(purchases), 'categories', count(*),
-                'lastEventAt', max(last_at), 'computedAt', now(),
-                'model', '{"searchWeight":1,"purchaseWeight":3,"halfLifeDays":30}'::jsonb))
+                'lastEventAt', to_char(max(last_at) AT TIME ZONE 'UTC', $4),
+                'computedAt', to_char(now() AT TIME ZONE 'UTC', $4),
+                'model', jsonb_build_object('searchWeight', $1::float8, 'purchaseWeight', $2::float8,
+                                            'halfLifeDays', $3::float8)))
        FROM (SELECT tenant_id, user_id, category,
                     count(*) FILTER (WHERE type = 'search') AS searches,
                     count(*) FILTER (WHERE type = 'purchase') AS purchases,
-                    count(*) FILTER (WHERE type = 'search') * 1.0 AS s,
-                    count(*) FILTER (WHERE type = 'purchase') * 3.0 AS p,
-                    count(*) FILTER (WHERE type = 'search') + 3.0 * count(*) FILTER (WHERE type = 'purchase') AS w,
+                    count(*) FILTER (WHERE type = 'search') * $1::float8 AS s,
+                    count(*) FILTER (WHERE type = 'purchase') * $2::float8 AS p,
+                    count(*) FILTER (WHERE type = 'search') * $1::float8
+                      + count(*) FILTER (WHERE type = 'purchase') * $2::float8 AS w,
                     max(occurred_at) AS last_at
                FROM user_events GROUP BY tenant_id, user_id, category) per_category
       GROUP BY tenant_id, user_id`,
+    // The scoring's own constants, so the seeded rows are what the worker would write.
+    [SEARCH_WEIGHT, PURCHASE_WEIGHT, HALF_LIFE_DAYS, ISO_UTC],
   );
   await run('ANALYZE user_events');
   await run('ANALYZE recommendations');

@@ -232,8 +232,9 @@ describe('client IP for the failed-auth bucket', () => {
       const blocked = await badKey(api, {});
       expect(blocked.headers.get('ratelimit-limit')).toBe('20');
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      // Even a correct key from that address waits: guessing cannot continue.
-      expect((await me(api, key)).status).toBe(429);
+      // A correct key from that address still works: clients behind one NAT address are not locked
+      // out by another's guessing (malformed keys are counted without I/O; see CallerResolver).
+      expect((await me(api, key)).status).toBe(200);
     } finally {
       await api.close();
     }

@@ -25,8 +25,11 @@ export interface TieredCacheSettings {
 }
 
 export interface CacheEntryOptions<T = unknown> {
-  /** TTL for both layers (ms); `l1TtlMs` / `l2TtlMs` override it per layer. */
-  ttlMs?: number;
+  /**
+   * TTL for both layers (ms); `l1TtlMs` / `l2TtlMs` override it per layer. A function when it
+   * depends on the value (a lookup that remembers "not found" for less long than what it found).
+   */
+  ttlMs?: number | ((value: T) => number);
   l1TtlMs?: number;
   l2TtlMs?: number;
   /**
@@ -178,14 +181,14 @@ export class TieredCache {
    */
   async fill<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
     if (value === undefined) return;
-    const { l1TtlMs, l2TtlMs } = this.resolve(options);
+    const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
     await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
   }
 
   /** Stores in both layers. `undefined` is not a value and is not stored. */
   async set<T>(key: string, value: T, options: CacheEntryOptions<T> = {}): Promise<void> {
     if (value === undefined) return;
-    const { l1TtlMs, l2TtlMs } = this.resolve(options);
+    const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
     const tags = tagsFor(options, value);
     // Invalidate loads in flight: what they bring back is older than this value.
     this.flights.invalidate(key);
@@ -211,17 +214,17 @@ export class TieredCache {
       return { value: local.value as T, source: 'l1' };
     }
     this.l1Misses.inc();
-    const { l1TtlMs, l2TtlMs } = this.resolve(options);
     const { promise } = this.flights.run(key, async (flight) => {
       const remote = await this.readL2<T>(
         key,
-        l1TtlMs,
+        (value) => this.resolve(options, value).l1TtlMs,
         (value) => tagsFor(options, value),
         () => flight.invalidated,
       );
       if (remote !== undefined) return { value: remote, source: 'l2' };
       const value = await this.timeLoad(loader);
       if (value !== undefined && !flight.invalidated) {
+        const { l1TtlMs, l2TtlMs } = this.resolve(options, value);
         await this.store(key, value, l1TtlMs, l2TtlMs, tagsFor(options, value));
       }
       return { value, source: 'loader' };
@@ -253,16 +256,17 @@ export class TieredCache {
     return this.l2.storedBytes(key);
   }
 
-  private resolve<T>(options: CacheEntryOptions<T>) {
-    const l2TtlMs = options.l2TtlMs ?? options.ttlMs ?? this.settings.l2TtlMs;
+  private resolve<T>(options: CacheEntryOptions<T>, value: T) {
+    const ttlMs = typeof options.ttlMs === 'function' ? options.ttlMs(value) : options.ttlMs;
+    const l2TtlMs = options.l2TtlMs ?? ttlMs ?? this.settings.l2TtlMs;
     // An L1 copy never outlives the shared one, or it would serve what L2 has already dropped.
-    const l1TtlMs = Math.min(options.l1TtlMs ?? options.ttlMs ?? this.settings.l1TtlMs, l2TtlMs);
+    const l1TtlMs = Math.min(options.l1TtlMs ?? ttlMs ?? this.settings.l1TtlMs, l2TtlMs);
     return { l1TtlMs, l2TtlMs };
   }
 
   private async readL2<T>(
     key: string,
-    l1TtlMs: number,
+    l1TtlMs: number | ((value: T) => number),
     tags: (value: T) => readonly string[],
     invalidated: () => boolean = () => false,
   ): Promise<T | undefined> {
@@ -271,13 +275,8 @@ export class TieredCache {
       this.requests.inc({ layer: 'l2', result: found ? 'hit' : 'miss' });
       if (!found) return undefined;
       if (!invalidated()) {
-        this.l1.set(
-          key,
-          found.value,
-          found.jsonBytes,
-          Math.min(l1TtlMs, found.remainingMs),
-          tags(found.value),
-        );
+        const l1Ttl = typeof l1TtlMs === 'function' ? l1TtlMs(found.value) : l1TtlMs;
+        this.l1.set(key, found.value, found.jsonBytes, Math.min(l1Ttl, found.remainingMs), tags(found.value));
       }
       return found.value;
     } catch {

@@ -190,6 +190,22 @@ describe('TieredCache against real Redis', () => {
     expect(loads).toBe(2);
   });
 
+  it('a TTL that depends on the value: "not found" is remembered for less long than what was found', async () => {
+    const [found, missing] = [freshKey(), freshKey()];
+    const ttlMs = (value: string | null) => (value === null ? 150 : 60_000);
+    await a.cache.wrap(found, async () => 'here', { ttlMs });
+    await a.cache.wrap(missing, async () => null, { ttlMs });
+    expect(await b.cache.lookup(missing)).toEqual({ value: null, source: 'l2' });
+    const ttl = await a.redis.pttl(`${prefix}{cache}:v:${missing}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(150);
+    await sleep(250);
+    expect(await a.cache.lookup(missing)).toBeUndefined();
+    expect(await b.cache.lookup(missing)).toBeUndefined();
+    expect(await a.cache.lookup(found)).toEqual({ value: 'here', source: 'l1' });
+    expect(await a.redis.pttl(`${prefix}{cache}:v:${found}`)).toBeGreaterThan(59_000);
+  });
+
   /** Resolves with the ms until `check` holds, polling on every turn of the event loop. */
   async function timeUntil(check: () => boolean, limitMs = 2_000): Promise<number> {
     const start = performance.now();

@@ -74,6 +74,8 @@ export interface AppConfig {
     leaseTtlMs: number;
     tierCacheTtlMs: number;
     apiKeyCacheTtlMs: number;
+    /** How long a key no one holds is remembered as unknown (0: not remembered). */
+    apiKeyNegativeCacheTtlMs: number;
   };
   loadShedding: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; retryAfterSeconds: number };
   circuitBreakers: BreakerOverrides;
@@ -256,6 +258,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       leaseTtlMs: e.THROTTLE_LEASE_TTL_MS,
       tierCacheTtlMs: e.TIER_CACHE_TTL_MS,
       apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      apiKeyNegativeCacheTtlMs: e.API_KEY_NEGATIVE_CACHE_TTL_MS,
     },
     loadShedding: {
       maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,

@@ -125,6 +125,7 @@ export const envSchema = z.object({
   THROTTLE_LEASE_TTL_MS: int(10).default(1_000),
   TIER_CACHE_TTL_MS: int(0).default(300_000),
   API_KEY_CACHE_TTL_MS: int(0).default(300_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: int(0).default(30_000),
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0).default(1_000),
   LOAD_SHED_MAX_HEAP_USED_BYTES: int(0).default(0),
   LOAD_SHED_RETRY_AFTER_SECONDS: int(1).default(2),

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { generateSecret, sha256Hex } from '@platform/security';
+import { generateApiKey, sha256Hex } from '@platform/security';
 import { ApiKey } from './entities/api-key.entity';
 import { Tenant } from './entities/tenant.entity';
 import type { PriorityClass } from './entities/tier.entity';
@@ -51,7 +51,7 @@ export async function issueApiKey(
   tier: string,
   tenantId?: string,
 ): Promise<IssuedApiKey> {
-  const key = generateSecret('pk_');
+  const key = generateApiKey();
   return dataSource.transaction(async (manager) => {
     const tenant = tenantId ?? (await manager.getRepository(Tenant).save({ name, suspendedAt: null })).id;
     const row = await manager.getRepository(ApiKey).save({

@@ -7,6 +7,7 @@ import { AdminTokenGuard } from '@platform/security';
 import { HealthDetailsRegistry } from './health-details.registry';
 import { RedisHealthIndicator } from './redis.indicator';
 
+// Routes (full paths, for grep): GET /health, GET /readyz, GET /health/detailed
 @ApiExcludeController()
 @Controller()
 export class HealthController {

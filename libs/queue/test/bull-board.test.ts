@@ -137,3 +137,61 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
     }
   });
 });
+
+describe('Bull Board basic-auth failures count in the failed-auth bucket (real API, Redis)', () => {
+  let db: TestDatabase;
+  let api: RunningApp;
+  const BURST = 20; // THROTTLE_AUTH_FAILURES_BURST's default
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // TRUST_PROXY=1: each test speaks from its own address (X-Forwarded-For), so buckets do not mix.
+    api = await startInProcess(
+      'api',
+      testEnv({ DATABASE_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: '1' }),
+    );
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+    await deleteRedisKeys(api?.config.redis.keyPrefix);
+  });
+
+  const board = async (from: string, authorization: string) => {
+    const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, {
+      headers: { authorization, 'x-forwarded-for': from },
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('a wave of wrong passwords gets at most the burst of 401s, then 429 with Retry-After and the JSON body', async () => {
+    const from = '198.51.100.40';
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => board(from, basic(USER, `guess-${i}`))),
+    );
+    const statuses = answers.map((a) => a.status);
+    const refused = statuses.filter((s) => s === 401).length;
+    expect(refused + statuses.filter((s) => s === 429).length).toBe(50);
+    // Slack: a Redis call past the throttle breaker's timeout on a loaded machine is decided in process.
+    expect(refused).toBeLessThanOrEqual(BURST + 2);
+    const limited = answers.find((a) => a.status === 429)!;
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get('content-type')).toMatch(/application\/json/);
+    expect(limited.body).toMatchObject({ error: 'rate_limited', requestId: expect.any(String) });
+    // The right password waits too while the address is out of attempts: a 200 would confirm a guess.
+    expect((await board(from, basic(USER, PASSWORD))).status).toBe(429);
+    expect((await board('198.51.100.41', basic(USER, PASSWORD))).status).toBe(200);
+  });
+
+  it('shares the bucket with admin-token failures', async () => {
+    const from = '198.51.100.42';
+    for (let i = 0; i < BURST / 2; i += 1) {
+      const res = await fetch(`${api.baseUrl}/v1/admin/tiers/free`, {
+        headers: { authorization: `Bearer wrong-${i}`, 'x-forwarded-for': from },
+      });
+      expect(res.status).toBe(401);
+    }
+    for (let i = 0; i < BURST / 2; i += 1) expect((await board(from, basic(USER, 'nope'))).status).toBe(401);
+    expect((await board(from, basic(USER, 'nope'))).status).toBe(429);
+  });
+});

@@ -53,4 +53,18 @@ describe('token bucket arithmetic (the local fallback; the Lua script does the s
     expect(local.take('k', FREE, 1).allowed).toBe(false);
     expect(local.take('other', FREE, 1).allowed).toBe(true);
   });
+
+  it('the local bucket gives back what a take took, never above its share of the burst', () => {
+    const local = new LocalTokenBucket(1, () => 0);
+    const limits = { burst: 2, ratePerMinute: 1 };
+    local.take('k', limits, 1);
+    local.take('k', limits, 1);
+    expect(local.take('k', limits, 1).allowed).toBe(false);
+    local.giveBack('k', limits, 1);
+    expect(local.take('k', limits, 1)).toMatchObject({ allowed: true, remaining: 0 });
+    local.giveBack('k', limits, 5);
+    expect(local.take('k', limits, 0).remaining).toBe(2);
+    local.giveBack('untouched', limits, 1); // a bucket not held is full: nothing to do
+    expect(local.take('untouched', limits, 0).remaining).toBe(2);
+  });
 });

@@ -4,6 +4,7 @@ export { AuthenticatedRoute, ThrottleCost } from './throttle.decorators';
 export { THROTTLE_COST, type ThrottleCostOf } from './throttle-metadata';
 export { CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
 export { AuthFailureLimiter } from './auth-failure-limiter';
+export { clientAddressKey } from './client-address';
 export { RedisTokenBucket } from './redis-token-bucket';
 export { LocalTokenBucket } from './local-token-bucket';
 export { takeTokens, type BucketDecision, type BucketLimits, type BucketState } from './bucket-math';

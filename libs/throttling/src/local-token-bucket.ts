@@ -15,12 +15,24 @@ export class LocalTokenBucket {
   ) {}
 
   take(key: string, limits: BucketLimits, cost: number): BucketDecision {
-    const share = {
+    const { state, decision } = takeTokens(this.buckets.get(key), this.share(limits), cost, this.now());
+    if (cost > 0) this.buckets.set(key, state);
+    return { ...decision, source: 'local' };
+  }
+
+  /** Puts back `tokens` a `take` took (never above the burst; a bucket not held is full already). */
+  giveBack(key: string, limits: BucketLimits, tokens: number): void {
+    const held = this.buckets.get(key);
+    if (!held) return;
+    const share = this.share(limits);
+    const { state } = takeTokens(held, share, 0, this.now());
+    this.buckets.set(key, { tokens: Math.min(share.burst, state.tokens + tokens), ts: state.ts });
+  }
+
+  private share(limits: BucketLimits): BucketLimits {
+    return {
       burst: Math.max(1, Math.floor(limits.burst / this.expectedInstances)),
       ratePerMinute: limits.ratePerMinute / this.expectedInstances,
     };
-    const { state, decision } = takeTokens(this.buckets.get(key), share, cost, this.now());
-    if (cost > 0) this.buckets.set(key, state);
-    return { ...decision, source: 'local' };
   }
 }

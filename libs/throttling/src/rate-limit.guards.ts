@@ -10,8 +10,8 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { AuthFailureLimiter } from './auth-failure-limiter';
 import { isProbePath } from '@platform/resilience';
+import { clientAddressKey } from './client-address';
 import { applyDecision } from './rate-limit-response';
 import type { BucketRequest } from './throttle.service';
 import { ThrottleService } from './throttle.service';
@@ -36,10 +36,14 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     protected readonly throttle: ThrottleService,
-    protected readonly authFailures: AuthFailureLimiter,
     @InjectConfig() protected readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
+  }
+
+  /** The client address as per-address buckets know it (IPv6 by /64; see clientAddressKey). */
+  protected override async getTracker(request: { ip: string }): Promise<string> {
+    return clientAddressKey(request.ip);
   }
 
   protected async limit(context: ExecutionContext): Promise<boolean> {
@@ -103,9 +107,10 @@ export function anonymousTtlMs(config: AppConfig): number {
 }
 
 /**
- * The first guard of the pipeline. Probes and /metrics pass untouched. On routes marked
- * AuthenticatedRoute it only enforces the failed-auth bucket, because the caller is not known yet;
- * every other route is limited per client IP.
+ * The first guard of the pipeline. Probes and /metrics pass untouched. Routes marked
+ * AuthenticatedRoute pass too: their auth step draws on the failed-auth bucket itself
+ * (AuthFailureLimiter), since only it knows whether a credential needs a lookup, and their caller's
+ * bucket is taken after it. Every other route is limited per client IP.
  */
 @Injectable()
 export class GlobalRateLimitGuard extends TokenBucketGuard {
@@ -113,10 +118,7 @@ export class GlobalRateLimitGuard extends TokenBucketGuard {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (isProbePath(request.url)) return true;
-    if (this.isAuthenticatedRoute(context)) {
-      await this.authFailures.guard(await this.getTracker(request), context.switchToHttp().getResponse());
-      return true;
-    }
+    if (this.isAuthenticatedRoute(context)) return true;
     return this.limit(context);
   }
 }

@@ -2,6 +2,7 @@ import type { BucketDecision, BucketLimits } from './bucket-math';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
 import type { RedisClient } from '@platform/redis';
 import { TOKEN_LEASE_LUA } from './token-lease.lua';
+import { TOKEN_REFUND_LUA } from './token-refund.lua';
 
 type BucketScript = (
   key: string,
@@ -24,15 +25,17 @@ export interface LeaseGrant {
 
 const CHECK = 'platformTokenBucket';
 const LEASE = 'platformTokenLease';
+const REFUND = 'platformTokenRefund';
 
 /**
  * The distributed bucket: one EVALSHA per call (ioredis' defineCommand sends EVALSHA and falls back
  * to EVAL once if the script cache was flushed). `take` checks one request; `lease` takes several
- * tokens at once for a process to spend locally.
+ * tokens at once for a process to spend locally; `giveBack` returns tokens a `take` took.
  */
 export class RedisTokenBucket {
   private readonly check: BucketScript;
   private readonly leaseScript: BucketScript;
+  private readonly refundScript: BucketScript;
 
   constructor(
     redis: RedisClient,
@@ -40,6 +43,7 @@ export class RedisTokenBucket {
   ) {
     this.check = script(redis, CHECK, TOKEN_BUCKET_LUA);
     this.leaseScript = script(redis, LEASE, TOKEN_LEASE_LUA);
+    this.refundScript = script(redis, REFUND, TOKEN_REFUND_LUA);
   }
 
   async take(key: string, limits: BucketLimits, cost: number): Promise<BucketDecision> {
@@ -69,6 +73,11 @@ export class RedisTokenBucket {
       required,
     );
     return { granted, remaining, retryAfterMs, resetMs };
+  }
+
+  /** Puts `tokens` back (never above the burst). */
+  async giveBack(key: string, limits: BucketLimits, tokens: number): Promise<void> {
+    await this.refundScript(this.redisKey(key), limits.burst, limits.ratePerMinute / 60, tokens, 0);
   }
 
   private redisKey(key: string): string {

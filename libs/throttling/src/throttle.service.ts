@@ -91,6 +91,29 @@ export class ThrottleService {
     return decision;
   }
 
+  /**
+   * Takes `cost` tokens straight from the Redis bucket, without a lease: for buckets where every
+   * token is a decision of its own and may be given back (failed-auth reservations). A lease would
+   * hold tokens in one process and let them expire unspent.
+   */
+  async takeNow(bucket: BucketRequest, cost: number): Promise<BucketDecision> {
+    const decision = await this.breaker.execute(
+      () => this.redisBucket.take(bucket.key, bucket.limits, cost),
+      () => this.fallback(bucket, cost),
+    );
+    this.count(bucket.tier, decision);
+    return decision;
+  }
+
+  /** Gives back tokens `takeNow` took, to the store that decided (`taken.source`). Never throws. */
+  async giveBack(bucket: BucketRequest, tokens: number, taken: BucketDecision): Promise<void> {
+    if (taken.source === 'local') return this.localBucket.giveBack(bucket.key, bucket.limits, tokens);
+    // Lost if Redis fails meanwhile: the bucket is then one token short until it refills.
+    await this.breaker
+      .execute(() => this.redisBucket.giveBack(bucket.key, bucket.limits, tokens))
+      .catch(() => undefined);
+  }
+
   private fallback(bucket: BucketRequest, cost: number): BucketDecision {
     this.fallbacks.inc();
     return this.localBucket.take(bucket.key, bucket.limits, cost);

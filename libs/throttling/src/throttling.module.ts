@@ -1,14 +1,17 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { CREDENTIAL_ATTEMPTS } from '@platform/security';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { anonymousTtlMs, CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
 import { ThrottleService } from './throttle.service';
 
 /**
  * Rate limiting for an HTTP app: the guards its request pipeline puts in order (GlobalRateLimitGuard
- * first: per client IP, or the failed-auth bucket on authenticated routes; CallerRateLimitGuard after
- * auth) and the ThrottleService they share. Needs ConfigModule, RedisModule and ResilienceModule.
+ * first: per client IP on anonymous routes; CallerRateLimitGuard after auth), the ThrottleService
+ * they share, and the failed-auth bucket every auth check draws on (AuthFailureLimiter, also
+ * provided as @platform/security's CREDENTIAL_ATTEMPTS). Needs ConfigModule, RedisModule and
+ * ResilienceModule.
  */
 @Global()
 @Module({
@@ -24,7 +27,19 @@ import { ThrottleService } from './throttle.service';
       }),
     }),
   ],
-  providers: [ThrottleService, AuthFailureLimiter, CallerRateLimitGuard, GlobalRateLimitGuard],
-  exports: [ThrottleService, AuthFailureLimiter, CallerRateLimitGuard, GlobalRateLimitGuard],
+  providers: [
+    ThrottleService,
+    AuthFailureLimiter,
+    { provide: CREDENTIAL_ATTEMPTS, useExisting: AuthFailureLimiter },
+    CallerRateLimitGuard,
+    GlobalRateLimitGuard,
+  ],
+  exports: [
+    ThrottleService,
+    AuthFailureLimiter,
+    CREDENTIAL_ATTEMPTS,
+    CallerRateLimitGuard,
+    GlobalRateLimitGuard,
+  ],
 })
 export class ThrottlingModule {}

@@ -27,6 +27,16 @@ describe('the token-bucket Lua script on the real Redis', () => {
     expect(ttl).toBeLessThanOrEqual(500 + 1_000);
   });
 
+  it('gives back what a take took, never above the burst', async () => {
+    const limits = { burst: 3, ratePerMinute: 1 };
+    for (let i = 0; i < 3; i += 1) expect((await bucket.take('refund', limits, 1)).allowed).toBe(true);
+    expect((await bucket.take('refund', limits, 1)).allowed).toBe(false);
+    await bucket.giveBack('refund', limits, 1);
+    expect(await bucket.take('refund', limits, 1)).toMatchObject({ allowed: true, remaining: 0 });
+    await bucket.giveBack('refund', limits, 10);
+    expect(await bucket.take('refund', limits, 0)).toMatchObject({ allowed: true, remaining: 3 });
+  });
+
   it('looking (cost 0) creates nothing; a missing bucket is full', async () => {
     const look = await bucket.take('fresh', { burst: 7, ratePerMinute: 60 }, 0);
     expect(look).toMatchObject({ allowed: true, remaining: 7, source: 'redis' });

@@ -20,6 +20,7 @@ import {
   type IssuedApiKeyView,
 } from './admin.schemas';
 
+// Routes (full paths, for grep): POST /v1/admin/api-keys, DELETE /v1/admin/api-keys/:id
 @ApiTags('admin')
 @Controller({ path: 'admin/api-keys', version: '1' })
 @AdminAuth()
@@ -42,7 +43,7 @@ export class ApiKeysAdminController {
     description: 'The new key; its secret is not stored and cannot be shown again',
     example: {
       id: '0b7e9c52-3f1a-4d8e-9a6b-5c2d1e0f4a37',
-      key: 'pk_Vq3xY8nR2kLm9TzW4bHc6JdF1sGa7PeU',
+      key: 'pk_Vq3xY8nR2kLm9TzW4bHc6JdF1sGa7PeUo5Nw0Xt3Zr8',
       name: 'checkout-service',
       tier: 'free',
       tenant: '3c9a7e51-0d2b-4f68-8a1e-6b5d4c3f2a10',

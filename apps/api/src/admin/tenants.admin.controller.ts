@@ -29,6 +29,9 @@ const tenantParams = () => new ZodValidationPipe(tenantParamsSchema, 'params');
 const notFound = (id: string) => new ApiError(404, 'tenant_not_found', `No tenant ${id}`);
 
 /** /v1/admin/tenants: who owns users. A key sees only its own tenant's users (README, "Tenants"). */
+// Routes (full paths, for grep): POST /v1/admin/tenants, GET /v1/admin/tenants, GET /v1/admin/tenants/:id,
+//  GET /v1/admin/tenants/:id/api-keys, POST /v1/admin/tenants/:id/suspend, POST
+//  /v1/admin/tenants/:id/resume
 @ApiTags('admin')
 @Controller({ path: 'admin/tenants', version: '1' })
 @AdminAuth()

@@ -14,6 +14,7 @@ import { TiersService, type TierLimits } from '../tiers/tiers.service';
 import { AdminAuth } from './admin-auth.decorator';
 import { tierLimitsSchema, tierParamsSchema } from './admin.schemas';
 
+// Routes (full paths, for grep): GET /v1/admin/tiers/:name, PUT /v1/admin/tiers/:name
 @ApiTags('admin')
 @Controller({ path: 'admin/tiers', version: '1' })
 @AdminAuth()

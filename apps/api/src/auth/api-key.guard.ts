@@ -7,7 +7,8 @@ import { CallerResolver } from './caller-resolver';
 
 /**
  * The pipeline's auth step for routes marked @ApiKeyAuth(): sets `request.caller` and the caller's
- * rate-limit subject (CallerRateLimitGuard runs next). Other routes pass untouched.
+ * rate-limit subject (CallerRateLimitGuard runs next). It also draws on the address's failed-auth
+ * bucket, only where a key needs it (see CallerResolver). Other routes pass untouched.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -23,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     ]);
     if (!marked) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const caller = await this.callers.resolve(request.headers);
+    const caller = await this.callers.resolve(request);
     request.caller = caller;
     request.rateLimitSubject = rateLimitSubjectOf(caller);
     return true;

@@ -21,15 +21,20 @@ export interface LiveKey {
 /** Tag carried by everything cached for one API key (its lookup, its cached responses). */
 export const apiKeyCacheTag = (id: string): string => `api-key:${id}`;
 
+/** One entry per key hash: the live key, or `null` for a hash no live key has (remembered briefly). */
 const cacheKey = (hash: string) => `api-key:hash:${hash}`;
 
 /**
  * Looks up live keys by the hash of the presented secret, through the tiered cache. Revoking a key
  * invalidates its tag on every instance at once; API_KEY_CACHE_TTL_MS only bounds a lost invalidation.
+ * A hash the primary does not know is remembered as unknown (`null`, in L1 and L2) for
+ * API_KEY_NEGATIVE_CACHE_TTL_MS, so repeating a bad key costs no query; issuing a key drops that
+ * entry on every instance, so a key works the moment it is issued.
  */
 @Injectable()
 export class ApiKeysService {
   private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
   /** Secret → its hash, so a busy key is not hashed on every request (bounded; a hash never changes). */
   private readonly hashes = new LRUCache<string, string>({ max: 10_000 });
 
@@ -40,17 +45,26 @@ export class ApiKeysService {
     @InjectConfig() config: AppConfig,
   ) {
     this.ttlMs = Math.max(1, config.throttle.apiKeyCacheTtlMs);
+    this.negativeTtlMs = Math.min(this.ttlMs, config.throttle.apiKeyNegativeCacheTtlMs);
   }
 
-  /** The live key from this instance's L1 copy, synchronously; undefined means "ask findLive". */
+  /** The live key from this instance's L1 copy, synchronously; undefined means "ask `cached`". */
   peekLive(secret: string): LiveKey | undefined {
-    return this.cache.peek<LiveKey>(cacheKey(this.hashOf(secret)));
+    return this.cache.peek<LiveKey | null>(cacheKey(this.hashOf(secret))) ?? undefined;
   }
 
-  /** Unknown or revoked keys are not cached (undefined is never stored). */
-  findLive(secret: string): Promise<LiveKey | undefined> {
+  /**
+   * What the cache knows, without asking Postgres (L1, then L2): the live key, `null` when the key
+   * is known not to be live, or undefined when the cache does not know (then `load`).
+   */
+  async cached(secret: string): Promise<LiveKey | null | undefined> {
+    return (await this.cache.lookup<LiveKey | null>(cacheKey(this.hashOf(secret))))?.value;
+  }
+
+  /** The live key from the primary (through the cache: concurrent loads of one key share one query). */
+  async load(secret: string): Promise<LiveKey | undefined> {
     const hash = this.hashOf(secret);
-    return this.cache.wrap<LiveKey | undefined>(
+    const live = await this.cache.wrap<LiveKey | null | undefined>(
       cacheKey(hash),
       async () => {
         // From the primary: a key is used the moment it is issued, before a replica may have it. The
@@ -67,22 +81,22 @@ export class ApiKeysService {
             },
           }),
         );
-        return row?.tenant
-          ? {
-              id: row.id,
-              name: row.name,
-              tierName: row.tierName,
-              tenantId: row.tenant.id,
-              tenantName: row.tenant.name,
-              tenantSuspended: row.tenant.suspendedAt !== null,
-            }
-          : undefined;
+        if (!row?.tenant) return this.negativeTtlMs > 0 ? null : undefined;
+        return {
+          id: row.id,
+          name: row.name,
+          tierName: row.tierName,
+          tenantId: row.tenant.id,
+          tenantName: row.tenant.name,
+          tenantSuspended: row.tenant.suspendedAt !== null,
+        };
       },
       {
-        ttlMs: this.ttlMs,
+        ttlMs: (live) => (live ? this.ttlMs : this.negativeTtlMs),
         tags: (live) => (live ? [apiKeyCacheTag(live.id), tenantKeysCacheTag(live.tenantId)] : []),
       },
     );
+    return live ?? undefined;
   }
 
   private hashOf(secret: string): string {
@@ -92,8 +106,12 @@ export class ApiKeysService {
   }
 
   /** A new key in `tenantId`, or in a new tenant of its own when none is given. */
-  issue(name: string, tier: string, tenantId?: string): Promise<IssuedApiKey> {
-    return issueApiKey(this.dataSource, name, tier, tenantId);
+  async issue(name: string, tier: string, tenantId?: string): Promise<IssuedApiKey> {
+    const issued = await issueApiKey(this.dataSource, name, tier, tenantId);
+    // Its secret may have been presented before it existed and be remembered as unknown, on any
+    // instance: the hash is known now, so drop that everywhere before the key is handed out.
+    await this.cache.del(cacheKey(sha256Hex(issued.key)));
+    return issued;
   }
 
   /** The tenant of a key, live or revoked (keys never change tenant, so any copy is current). */

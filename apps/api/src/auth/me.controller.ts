@@ -10,6 +10,7 @@ import { apiKeyCacheTag } from './api-keys.service';
 import { CurrentCaller, type Caller } from './caller';
 import { meSchema } from './me.schemas';
 
+// Routes (full paths, for grep): GET /v1/me
 @ApiTags('auth')
 @Controller({ path: 'me', version: '1' })
 @ApiKeyAuth()

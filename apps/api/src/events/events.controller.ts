@@ -17,7 +17,7 @@ import { EventsService } from './events.service';
 
 const idempotencyHeaders = new ZodValidationPipe(idempotencyHeadersSchema, 'headers');
 
-/** POST /v1/events */
+// Routes (full paths, for grep): POST /v1/events
 @ApiTags('events')
 @Controller({ path: 'events', version: '1' })
 @ApiKeyAuth()

@@ -24,6 +24,7 @@ import { JobsService } from './jobs.service';
 
 const JOB_TYPES_DOC = PUBLIC_JOB_NAMES.map((n) => `- \`${n}\`: ${JOB_CONTRACTS[n].description}`).join('\n');
 
+// Routes (full paths, for grep): POST /v1/jobs, GET /v1/jobs/:id
 @ApiTags('jobs')
 @Controller({ path: 'jobs', version: '1' })
 @ApiKeyAuth()

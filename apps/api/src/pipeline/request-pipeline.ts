@@ -19,10 +19,15 @@ import { FastPathLearner, FastPathRoutes } from './fast-path-routes';
  *   1. request id, then (on response) metrics + access-log line    libs/http createFastifyAdapter
  *   2. load shedding: 503 + Retry-After while overloaded           libs/resilience installLoadShedding
  *   3. cached-read fast path: a GET whose response is in L1 is     CachedReadFastPath
- *      answered here, with steps 4-9's semantics
+ *      answered here, with steps 4-9's semantics (not for an
+ *      address that failed auth lately)
  *   Nest: guards in this order, then interceptors in this order, then the handler
- *   4. per-IP bucket (anonymous routes) or failed-auth bucket      GlobalRateLimitGuard
- *   5. auth: API key (@ApiKeyAuth) / admin token (@AdminAuth)      ApiKeyGuard / AdminTokenGuard
+ *   4. per-IP bucket (anonymous routes; authenticated routes       GlobalRateLimitGuard
+ *      pass on to their auth step)
+ *   5. auth: API key (@ApiKeyAuth) / admin token (@AdminAuth),     ApiKeyGuard / AdminTokenGuard
+ *      each drawing on the address's failed-auth bucket before     (AuthFailureLimiter; Bull
+ *      it checks: no I/O for a malformed key, none for a key the   Board's basic auth, mounted
+ *      cache knows, an attempt reserved before a lookup            beside, uses it too)
  *   6. throttle: the caller's tier bucket, through token leases    CallerRateLimitGuard
  *   7. consistency: read-your-writes scope (only with replicas)    ConsistencyInterceptor
  *   8. the fast path learns the routes it may answer               FastPathLearner

@@ -25,6 +25,8 @@ import { assertBatchWithinTier } from './batch-limit';
 import { RecommendationsService } from './recommendations.service';
 import { userRecommendationsTags } from './user-cache-tags';
 
+// Routes (full paths, for grep): GET /v1/users/:userId/recommendations, GET /v1/recommendations, POST
+//  /v1/users/:userId/recommendations/invalidate
 @ApiTags('recommendations')
 @Controller({ version: '1' })
 @ApiKeyAuth()

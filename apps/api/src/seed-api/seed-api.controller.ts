@@ -23,6 +23,8 @@ const USER_ID_PARAM = {
  * unchanged (the compatibility surface; new clients use /v1). Same service, cache, API keys and tier
  * limits as /v1: only the paths and the bodies differ.
  */
+// Routes (full paths, for grep): GET /recommend/:userId, GET /batch-recommend, POST
+//  /invalidate-cache/:userId
 @ApiTags('seed compatibility')
 @Controller()
 @ApiKeyAuth()

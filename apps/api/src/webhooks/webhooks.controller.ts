@@ -34,6 +34,8 @@ const SUBSCRIPTION_EXAMPLE: SubscriptionView = {
   createdAt: '2026-12-02T05:00:00.000Z',
 };
 
+// Routes (full paths, for grep): POST /v1/webhooks, GET /v1/webhooks, POST /v1/webhooks/:id/rotate-secret,
+//  DELETE /v1/webhooks/:id
 @ApiTags('webhooks')
 @Controller({ path: 'webhooks', version: '1' })
 @ApiKeyAuth()

@@ -5,7 +5,12 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@platform/config';
 import { toErrorResponse } from '@platform/http';
-import { basicCredentials, secretsEqual } from '@platform/security';
+import {
+  basicCredentials,
+  CREDENTIAL_ATTEMPTS,
+  secretsEqual,
+  type CredentialAttempts,
+} from '@platform/security';
 import { QueueRegistry } from '../queue-registry';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -14,6 +19,9 @@ export const BULL_BOARD_PATH = '/admin/queues';
  * Mounts Bull Board at /admin/queues behind HTTP basic auth (ADMIN_USER / ADMIN_PASSWORD). The
  * check is an onRequest hook on the whole prefix, API routes included: the Fastify adapter's own
  * middleware option would leave /admin/queues/api/* open. Without credentials it is not mounted.
+ * Like the admin token, every check draws on the client address's failed-auth bucket when the app
+ * has one (CredentialAttempts): a wrong password takes an attempt, and once none is left every
+ * password, the right one included, gets 429 (a chosen password must not be confirmed by a 200).
  */
 export async function mountBullBoard(app: NestFastifyApplication, config: AppConfig): Promise<boolean> {
   const { user, password } = config.admin;
@@ -29,11 +37,29 @@ export async function mountBullBoard(app: NestFastifyApplication, config: AppCon
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Platform queues' } },
   });
+  const attempts = credentialAttemptsOf(app);
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       const given = basicCredentials(request.headers.authorization);
-      if (given && secretsEqual(given.user, user) && secretsEqual(given.password, password)) return;
+      try {
+        if (!given) {
+          attempts?.failedWithoutLookup(request.ip);
+        } else if (secretsEqual(given.user, user) && secretsEqual(given.password, password)) {
+          await attempts?.passed(request.ip);
+          return;
+        } else {
+          await attempts?.failed(request.ip);
+        }
+      } catch (error) {
+        // Out of attempts (429 with Retry-After), in the API's JSON envelope.
+        const refused = toErrorResponse(error, request.id);
+        return reply
+          .code(refused.status)
+          .headers(refused.headers)
+          .header('cache-control', 'no-store')
+          .send(refused.body);
+      }
       const { body } = toErrorResponse(
         Object.assign(new Error('Bull Board needs the admin user and password'), { statusCode: 401 }),
         request.id,
@@ -47,4 +73,13 @@ export async function mountBullBoard(app: NestFastifyApplication, config: AppCon
     await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
   return true;
+}
+
+/** The app's failed-auth limits, when it has them (the API does). */
+function credentialAttemptsOf(app: NestFastifyApplication): CredentialAttempts | undefined {
+  try {
+    return app.get<CredentialAttempts>(CREDENTIAL_ATTEMPTS, { strict: false });
+  } catch {
+    return undefined;
+  }
 }

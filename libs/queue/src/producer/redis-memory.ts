@@ -53,7 +53,8 @@ export class RedisMemory implements OnModuleInit, OnApplicationShutdown {
       const session = this.indicators.check('redisMemory');
       await this.guard.refresh();
       const reading = this.guard.lastReading;
-      if (!reading) return session.down({ message: 'INFO memory could not be read' });
+      // Redis unreachable: the Redis component says so (degraded, like it); jobs wait in the outbox.
+      if (!reading) return session.degraded({ message: 'INFO memory could not be read' });
       const limitBytes = this.guard.limitBytes;
       const details = { ...reading, limitBytes: limitBytes ?? null };
       return limitBytes !== undefined && reading.usedBytes > limitBytes
