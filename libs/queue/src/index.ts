@@ -1,4 +1,5 @@
-export { QueueModule, QueueWorkerModule } from './queue.module';
+export { QueueModule } from './queue.module';
+export { QueueWorkerModule, registerProcessors } from './worker/queue-worker.module';
 export {
   QUEUE_NAMES,
   queueSettings,
@@ -6,7 +7,7 @@ export {
   type QueueName,
   type QueueSettings,
 } from './queue-definitions';
-export { QUEUE_SETTINGS } from './queue.tokens';
+export { QUEUE_SETTINGS, QUEUE_FLOWS } from './queue.tokens';
 export { JOB_OVERHEAD_BYTES, largestJobBytes, retainedBytesWorstCase } from './retention-budget';
 export {
   BULLMQ_PRIORITY,
@@ -64,11 +65,13 @@ export {
 export { stageOutboxRow, outboxInsertSql, type StagedOutboxRow } from './outbox/staged-outbox-rows';
 export {
   ProcessorFor,
+  type ProcessorClass,
   type QueueProcessor,
   type JobHandlers,
   type JobHandler,
   type JobContext,
 } from './worker/queue-processor';
+export { QueueProcessorHost } from './worker/queue-processor-host';
 export { JobRunner, JobTimeoutError, JobReturnedError } from './worker/job-runner';
 export { QueueWorkers } from './worker/queue-workers';
 export { applyOnce } from './worker/apply-once';

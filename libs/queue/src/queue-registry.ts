@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectFlowProducer } from '@nestjs/bullmq';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { FlowProducer, Queue, type JobType } from 'bullmq';
+import type { FlowProducer, JobType, Queue } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { bullmqTelemetry } from '@platform/observability';
 import {
   closeRedis,
-  createRedis,
   REDIS_SETTINGS,
   waitUntilReady,
   type RedisConnectionSettings,
@@ -15,7 +14,7 @@ import {
 import { QUEUE_NAMES, type QueueName, type QueueSettings } from './queue-definitions';
 import { addQueueCountsSource } from './queue-metrics';
 import { QueueWriters } from './queue-writers';
-import { QUEUE_SETTINGS } from './queue.tokens';
+import { QUEUE_FLOWS, QUEUE_PRODUCER_CONNECTION, QUEUE_SETTINGS, QUEUES } from './queue.tokens';
 
 /** States counted for metrics and /health/detailed. */
 export const COUNTED_STATES: JobType[] = [
@@ -49,14 +48,12 @@ export function bullPrefix(config: { redis: Pick<AppConfig['redis'], 'keyPrefix'
 }
 
 /**
- * The producer side of every declared queue, on one fail-fast connection (role 'bullmq-producer':
- * no offline queue, so a call while Redis is down fails at once instead of waiting for it).
+ * The producer side of every declared queue: the queues and the flow producer registered with
+ * @nestjs/bullmq (QueueModule), all on one fail-fast connection (role 'bullmq-producer': no offline
+ * queue, so a call while Redis is down fails at once instead of waiting for it), typed by queue name.
  */
 @Injectable()
 export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
-  readonly connection: RedisClient;
-  private readonly queues = new Map<QueueName, Queue>();
-  readonly flows: FlowProducer;
   /** Where jobs are added (JobProducer); see QueueWriters. */
   readonly writers: QueueWriters;
   private readonly logger = new Logger('Queues');
@@ -66,22 +63,19 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     @InjectConfig() config: AppConfig,
     @Inject(QUEUE_SETTINGS) readonly settings: Readonly<Record<QueueName, QueueSettings>>,
     @Inject(REDIS_SETTINGS) redisSettings: RedisConnectionSettings,
+    @Inject(QUEUE_PRODUCER_CONNECTION) readonly connection: RedisClient,
+    @Inject(QUEUES) private readonly queues: ReadonlyMap<QueueName, Queue>,
+    @InjectFlowProducer(QUEUE_FLOWS) readonly flows: FlowProducer,
     private readonly healthDetails: HealthDetailsRegistry,
     private readonly indicators: HealthIndicatorService,
   ) {
-    this.connection = createRedis('bullmq-producer', redisSettings);
-    this.connection.on('error', () => undefined); // reported by readiness and health details
-    const prefix = bullPrefix(config);
-    for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { connection: this.connection, prefix, telemetry: bullmqTelemetry() });
+    for (const [name, queue] of queues) {
       queue.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'queue error'));
-      this.queues.set(name, queue);
     }
-    this.flows = new FlowProducer({ connection: this.connection, prefix, telemetry: bullmqTelemetry() });
     this.flows.on('error', () => undefined);
     this.writers =
       config.queue.dispatchReplicas > 0
-        ? QueueWriters.dedicated(redisSettings, prefix, config.queue)
+        ? QueueWriters.dedicated(redisSettings, bullPrefix(config), config.queue)
         : QueueWriters.shared(this.connection, this.queues, this.flows);
   }
 
@@ -139,9 +133,14 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /**
+   * The registered queues and flow producer are closed by @nestjs/bullmq in their own shutdown hooks
+   * (QueueModule is global, so its hooks run after theirs; a queue on a shared connection never quits
+   * it anyway). The connection is ours: closed here, once.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.removeSource?.();
-    await Promise.allSettled([...this.all().map((q) => q.close()), this.flows.close(), this.writers.close()]);
+    await this.writers.close();
     await closeRedis(this.connection);
   }
 }

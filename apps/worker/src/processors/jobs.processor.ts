@@ -5,10 +5,10 @@ import type { DataSource } from 'typeorm';
 import {
   applyOnce,
   ProcessorFor,
+  QueueProcessorHost,
   type JobContext,
   type JobHandlers,
   type PayloadOf,
-  type QueueProcessor,
 } from '@platform/queue';
 
 interface PartSummary {
@@ -21,8 +21,10 @@ interface PartSummary {
 
 /** The general `jobs` queue: the job types clients start with POST /v1/jobs. */
 @ProcessorFor('jobs')
-export class JobsProcessor implements QueueProcessor<'jobs'> {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class JobsProcessor extends QueueProcessorHost<'jobs'> {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
   readonly handlers: JobHandlers<'jobs'> = {
     'report.part': async ({ index, values }) => summarize(index, values),

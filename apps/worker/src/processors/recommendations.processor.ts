@@ -2,7 +2,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
 import { ApiKey, runAs, Tenant, UserEvent, WebhookSubscription } from '@platform/database';
-import { Outbox, ProcessorFor, type JobHandlers, type QueueProcessor } from '@platform/queue';
+import { Outbox, ProcessorFor, QueueProcessorHost, type JobHandlers } from '@platform/queue';
 import {
   computeRecommendations,
   RECOMMENDATIONS_UPDATED,
@@ -20,7 +20,7 @@ const POPULAR_WINDOW_DAYS = 7;
  * `recommendations.updated` webhooks in the same transaction as the write (the outbox).
  */
 @ProcessorFor('recommendations')
-export class RecommendationsProcessor implements QueueProcessor<'recommendations'> {
+export class RecommendationsProcessor extends QueueProcessorHost<'recommendations'> {
   private readonly events: Repository<UserEvent>;
   private readonly subscriptions: Repository<WebhookSubscription>;
 
@@ -29,6 +29,7 @@ export class RecommendationsProcessor implements QueueProcessor<'recommendations
     private readonly outbox: Outbox,
     private readonly cache: TieredCache,
   ) {
+    super();
     this.events = dataSource.getRepository(UserEvent);
     this.subscriptions = dataSource.getRepository(WebhookSubscription);
   }

@@ -3,10 +3,10 @@ import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import {
   ProcessorFor,
+  QueueProcessorHost,
   type JobContext,
   type JobHandlers,
   type PayloadOf,
-  type QueueProcessor,
 } from '@platform/queue';
 import { withSpan } from '@platform/observability';
 import { CircuitBreakerRegistry } from '@platform/resilience';
@@ -18,12 +18,14 @@ import { deliverWebhook } from '@platform/webhooks';
  * instead of tying up workers; other hosts are unaffected.
  */
 @ProcessorFor('webhooks')
-export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
+export class WebhooksProcessor extends QueueProcessorHost<'webhooks'> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly breakers: CircuitBreakerRegistry,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   readonly handlers: JobHandlers<'webhooks'> = {
     'webhook.deliver': (payload, ctx) => this.deliver(payload, ctx),

@@ -1,9 +1,10 @@
-import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
+import { Injectable, SetMetadata, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { JobNameOf, PayloadOf } from '../contracts/job-contracts';
 import type { QueueName } from '../queue-definitions';
+import type { QueueProcessorHost } from './queue-processor-host';
 
-export const QUEUE_PROCESSOR = Symbol('QUEUE_PROCESSOR');
+const QUEUE_PROCESSOR = Symbol('QUEUE_PROCESSOR');
 
 /** What a handler gets besides its (validated) payload. */
 export interface JobContext {
@@ -29,15 +30,31 @@ export interface QueueProcessor<Q extends QueueName> {
   readonly handlers: JobHandlers<Q>;
 }
 
+/** A processor class of any queue, as the worker module takes them. */
+export type ProcessorClass = Type<QueueProcessorHost<never>>;
+
 /**
- * Marks a provider as the processor of a queue:
+ * Marks a class as the processor of a queue:
  *
  *   @ProcessorFor('webhooks')
- *   export class WebhooksProcessor implements QueueProcessor<'webhooks'> {
+ *   export class WebhooksProcessor extends QueueProcessorHost<'webhooks'> {
  *     readonly handlers: JobHandlers<'webhooks'> = { 'webhook.deliver': (p, ctx) => this.deliver(p, ctx) };
  *   }
  *
- * The worker app starts one BullMQ worker per processor with the queue's settings.
+ * The class must handle that queue's jobs (`@ProcessorFor('jobs')` on a `QueueProcessorHost<'webhooks'>`
+ * does not compile). QueueWorkerModule registers it as a @nestjs/bullmq processor with the queue's
+ * worker options; it is not a `@Processor` by itself, so providing it anywhere else starts no worker.
  */
-export const ProcessorFor = (queue: QueueName): ClassDecorator =>
-  applyDecorators(Injectable(), SetMetadata(QUEUE_PROCESSOR, queue));
+export function ProcessorFor<Q extends QueueName>(queue: Q) {
+  return (target: abstract new (...args: never[]) => QueueProcessorHost<Q>): void => {
+    Injectable()(target);
+    SetMetadata(QUEUE_PROCESSOR, queue)(target);
+  };
+}
+
+/** The queue a @ProcessorFor class works. */
+export function queueOfProcessor(processor: ProcessorClass): QueueName {
+  const queue = Reflect.getMetadata(QUEUE_PROCESSOR, processor) as QueueName | undefined;
+  if (!queue) throw new Error(`${processor.name} is not a processor: decorate it with @ProcessorFor(queue)`);
+  return queue;
+}

@@ -6,27 +6,21 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { Processor } from '@nestjs/bullmq';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
-import { bullmqTelemetry, requestIdOfJob } from '@platform/observability';
-import {
-  closeRedis,
-  createRedis,
-  REDIS_SETTINGS,
-  type RedisConnectionSettings,
-  type RedisClient,
-} from '@platform/redis';
+import { requestIdOfJob } from '@platform/observability';
+import { closeRedis, type RedisClient } from '@platform/redis';
 import { PendingJobs, pendingRelease } from '../pending/pending-jobs';
 import type { QueueName, QueueSettings } from '../queue-definitions';
-import { bullPrefix } from '../queue-registry';
-import { QUEUE_SETTINGS } from '../queue.tokens';
+import { QUEUE_PROCESSORS, QUEUE_SETTINGS, QUEUE_WORKER_CONNECTION } from '../queue.tokens';
 import { JobReturnedError, JobRunner } from './job-runner';
-import { QUEUE_PROCESSOR, type QueueProcessor } from './queue-processor';
+import type { RegisteredProcessor } from './queue-worker.module';
+import { workerOptions } from './worker-options';
 
 interface RunningQueue {
   queue: QueueName;
@@ -35,10 +29,11 @@ interface RunningQueue {
 }
 
 /**
- * Starts one BullMQ worker per @ProcessorFor provider. Workers are created paused (autorun false)
- * and start only once Redis and Postgres answer. On shutdown they stop taking jobs, active jobs get
- * until WORKER_SHUTDOWN_DEADLINE_MS to finish, and whatever is still running is handed back to the
- * queue (moved to wait, its signal aborted) so another worker picks it up at once.
+ * Runs the worker of each processor. @nestjs/bullmq creates the workers (paused: autorun false)
+ * from the @Processor metadata set here; they start only once Redis and Postgres answer. On
+ * shutdown they stop taking jobs, active jobs get until WORKER_SHUTDOWN_DEADLINE_MS to finish, and
+ * whatever is still running is handed back to the queue (moved to wait, its signal aborted) so
+ * another worker picks it up at once.
  */
 @Injectable()
 export class QueueWorkers
@@ -46,57 +41,31 @@ export class QueueWorkers
 {
   private readonly logger = new Logger('QueueWorkers');
   private readonly running: RunningQueue[] = [];
-  private connection?: RedisClient;
   private startTimer?: NodeJS.Timeout;
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
 
   constructor(
-    private readonly discovery: DiscoveryService,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(QUEUE_SETTINGS) private readonly settings: Readonly<Record<QueueName, QueueSettings>>,
-    @Inject(REDIS_SETTINGS) private readonly redisSettings: RedisConnectionSettings,
+    @Inject(QUEUE_WORKER_CONNECTION) private readonly connection: RedisClient,
+    @Inject(QUEUE_PROCESSORS) private readonly processors: readonly RegisteredProcessor[],
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly healthDetails: HealthDetailsRegistry,
     private readonly indicators: HealthIndicatorService,
     private readonly pending: PendingJobs,
-  ) {}
+  ) {
+    // Here, while providers are created: @nestjs/bullmq reads this metadata when it builds the
+    // workers (onModuleInit), and the options come from this application's config and connection.
+    for (const { queue, host } of processors) {
+      Processor({ name: queue }, workerOptions(settings[queue], config, connection))(host);
+    }
+  }
 
   onApplicationBootstrap(): void {
-    const processors = this.discovery
-      .getProviders()
-      .filter((w) => w.instance && w.metatype && Reflect.getMetadata(QUEUE_PROCESSOR, w.metatype))
-      .map((w) => ({
-        queue: Reflect.getMetadata(QUEUE_PROCESSOR, w.metatype!) as QueueName,
-        instance: w.instance as QueueProcessor<QueueName>,
-      }));
-    if (processors.length === 0) return;
-    // Role 'bullmq-worker': maxRetriesPerRequest null, waits through Redis outages instead of failing.
-    this.connection = createRedis('bullmq-worker', this.redisSettings);
-    this.connection.on('error', () => undefined);
-    const seen = new Set<QueueName>();
-    for (const { queue, instance } of processors) {
-      if (seen.has(queue)) throw new Error(`Two processors for queue ${queue}`);
-      seen.add(queue);
-      const settings = this.settings[queue];
-      const runner = new JobRunner(queue, settings, instance.handlers);
-      const worker = new Worker(queue, runner.process, {
-        connection: this.connection,
-        prefix: bullPrefix(this.config),
-        autorun: false,
-        telemetry: bullmqTelemetry(),
-        concurrency: settings.concurrency,
-        lockDuration: this.config.queue.stalledIntervalMs,
-        stalledInterval: this.config.queue.stalledIntervalMs,
-        maxStalledCount: 1,
-        // The finished-jobs counter the producers' backpressure derives its drain rate from.
-        metrics: { maxDataPoints: 24 * 60 },
-        removeOnComplete: {
-          count: settings.retention.completed.count,
-          age: settings.retention.completed.ageSeconds,
-        },
-        removeOnFail: { count: settings.retention.failed.count, age: settings.retention.failed.ageSeconds },
-      });
-      worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker error'));
+    for (const { queue, instance } of this.processors) {
+      const runner = new JobRunner(queue, this.settings[queue], instance.handlers);
+      instance.runWith(runner);
+      const { worker } = instance;
       worker.on('completed', (job) => this.releasePending(pendingRelease(job, 'completed')));
       worker.on('failed', (job, err) => {
         // finishedOn is set only when the job failed for good (no retry left, or unrecoverable).
@@ -130,7 +99,7 @@ export class QueueWorkers
 
   /** The job left the queue: its owners' pending slots are free (expiry covers a release lost here). */
   private releasePending(release: { owners: string[]; id: string } | undefined): void {
-    if (!release || !this.connection) return;
+    if (!release) return;
     this.pending.release(release.owners, release.id, this.connection).catch((err: Error) => {
       this.logger.warn({ jobId: release.id, err: err.message }, 'could not release a pending slot');
     });
@@ -156,7 +125,7 @@ export class QueueWorkers
 
   private async dependenciesReady(): Promise<boolean> {
     try {
-      if (!this.dataSource.isInitialized || this.connection?.status !== 'ready') return false;
+      if (!this.dataSource.isInitialized || this.connection.status !== 'ready') return false;
       await Promise.all([this.dataSource.query('SELECT 1'), this.connection.ping()]);
       return true;
     } catch {
@@ -186,9 +155,13 @@ export class QueueWorkers
     this.logger.log('workers stopped');
   }
 
+  /**
+   * The workers are closed by now (above; @nestjs/bullmq closes them again in its own hook, which
+   * only awaits the same close). The connection they shared is ours: closed here, once.
+   */
   async onApplicationShutdown(): Promise<void> {
     if (this.state !== 'stopped') await this.beforeApplicationShutdown();
-    if (this.connection) await closeRedis(this.connection);
+    await closeRedis(this.connection);
   }
 
   private async returnActiveJobs(): Promise<number> {
