@@ -130,7 +130,9 @@ describe('a flood of maximal jobs on a 64 MB Redis', () => {
       await fetch(`${api.baseUrl}/health/detailed`, {
         headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
       })
-    ).json()) as { details: { redisMemory: { status: string; maxBytes: number; limitBytes: number } } };
+    ).json()) as {
+      details: { redisMemory: { status: string; maxBytes: number; limitBytes: number; usedBytes: number } };
+    };
     // The token bucket (its own Redis writes) still counts: a free key's burst of 150 runs out.
     const bucket: number[] = [];
     for (let i = 0; i < 170; i += 1)
@@ -169,11 +171,10 @@ describe('a flood of maximal jobs on a 64 MB Redis', () => {
     expect(metrics).toMatch(/^redis_memory_used_bytes \d+$/m);
     expect(metrics).toMatch(new RegExp(`^redis_memory_max_bytes ${MAXMEMORY}$`, 'm'));
     expect(metrics).toMatch(/^redis_memory_guard_rejections_total [1-9]\d*$/m);
-    expect(detailed.details.redisMemory).toMatchObject({
-      status: 'degraded',
-      maxBytes: MAXMEMORY,
-      limitBytes: Math.floor(threshold),
-    });
+    // Read after the flood: Redis may have freed client buffers since, so the state follows the reading.
+    const memory = detailed.details.redisMemory;
+    expect(memory).toMatchObject({ maxBytes: MAXMEMORY, limitBytes: Math.floor(threshold) });
+    expect(memory.status).toBe(memory.usedBytes > Math.floor(threshold) ? 'degraded' : 'up');
     expect(bucket.slice(0, 100).every((s) => s === 200)).toBe(true);
     expect(bucket.slice(-10).every((s) => s === 429)).toBe(true);
   });

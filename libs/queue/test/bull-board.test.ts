@@ -110,7 +110,12 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
     for (const name of ['jobs', 'recommendations', 'webhooks']) {
       await page.getByText(name, { exact: true }).first().waitFor({ timeout: 20_000 });
     }
-    await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, {
+    // A function, not a string: the page's CSP (no unsafe-eval) refuses string predicates.
+    const loaded = () =>
+      !(
+        globalThis as unknown as { document: { body: { innerText: string } } }
+      ).document.body.innerText.includes('Loading');
+    await page.waitForFunction(loaded, undefined, {
       timeout: 20_000,
     });
     await page
