@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomSuffix } from '../../../test/support';
+import { randomSuffix, waitFor } from '../../../test/support';
 import { openTestCache, type TestCache } from './open-test-cache';
 
 /** Every test gets its own keys; the prefix is shared by the two instances A and B. */
@@ -311,17 +311,22 @@ describe('TieredCache against real Redis', () => {
     it('keeps at most CACHE_MAX_TAG_ENTRIES per tag, evicting the soonest to expire on every instance', async () => {
       const tag = `busy-${randomSuffix()}`;
       const keys = Array.from({ length: 50 }, (_, i) => `cap:${tag}:${i}`);
-      // Later entries live longer, so the first ones are the soonest to expire.
-      for (const [i, key] of keys.entries())
-        await c.cache.set(key, i, { ttlMs: 60_000 + i * 1_000, tags: [tag] });
-      for (const key of keys) await d.cache.get(key);
+      // Later entries live longer, so the first ones are the soonest to expire. `fill` (not `set`):
+      // a set's own broadcast would drop D's copies too, and this test is about the evictions'.
+      const fill = (i: number) => c.cache.fill(keys[i], i, { ttlMs: 60_000 + i * 1_000, tags: [tag] });
+      for (let i = 0; i < 20; i += 1) await fill(i);
+      for (const key of keys.slice(0, 20)) await d.cache.get(key);
+      expect(await d.cache.lookup(keys[0])).toEqual({ value: 0, source: 'l1' });
+      for (let i = 20; i < 50; i += 1) await fill(i);
       expect(await c.cache.tagSize(tag)).toBe(20);
-      await sleep(100);
-      for (const key of keys.slice(0, 30)) {
-        expect(await c.cache.lookup(key), key).toBeUndefined();
-        expect(await d.cache.lookup(key), key).toBeUndefined();
-      }
-      expect(await d.cache.lookup(keys[49])).toEqual({ value: 49, source: 'l1' });
+      for (const key of keys.slice(0, 30)) expect(await c.cache.lookup(key), key).toBeUndefined();
+      // D held the first 20 in its L1: the evictions' broadcast drops them (a cluster delivers later).
+      await waitFor(
+        async () => (await Promise.all(keys.slice(0, 20).map((k) => d.cache.lookup(k)))).every((r) => !r),
+        "D's copies of the evicted entries dropped",
+        5_000,
+      );
+      expect(await d.cache.lookup(keys[49])).toEqual({ value: 49, source: 'l2' });
     });
 
     it('prunes expired entries from a tag as new ones arrive', async () => {
