@@ -26,8 +26,8 @@ export async function createApiApp(config: AppConfig, logger?: Logger): Promise<
   );
   const fastify = app.getHttpAdapter().getInstance();
   // First, so every response carries them (shed and fast-path ones too), and before any route is
-  // added: the two HTML UIs get their own content security policy as their routes are registered.
-  await installSecurityHeaders(fastify, [OPENAPI_UI_PATH, BULL_BOARD_PATH]);
+  // added: the two HTML UIs (by path) get their own content security policy.
+  installSecurityHeaders(fastify, [OPENAPI_UI_PATH, BULL_BOARD_PATH]);
   await installCors(fastify, config.http.corsOrigins);
   await installPipelineHooks(app, config);
   app.enableVersioning({ type: VersioningType.URI });

@@ -24,6 +24,6 @@ export async function createWorkerApp(config: AppConfig, logger?: Logger): Promi
     { logger: new PinoNestLogger(log), abortOnError: false, bodyParser: false },
   );
   // The same headers as the API on every port we serve, though only operators reach this one.
-  await installSecurityHeaders(app.getHttpAdapter().getInstance());
+  installSecurityHeaders(app.getHttpAdapter().getInstance());
   return { app, logger: log };
 }

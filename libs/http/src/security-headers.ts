@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { FastifyInstance } from 'fastify';
 
 type Directives = Record<string, string[]>;
@@ -32,25 +32,55 @@ const UI_DIRECTIVES: Directives = {
   formAction: ["'self'"],
 };
 
+/** What both policies share: no framing, no referrer, HSTS and nosniff (helmet's defaults). */
+const COMMON = {
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+} as const;
+
 /**
- * Security headers on every response (@fastify/helmet): CSP, HSTS, nosniff, frame and referrer
- * policies, cross-origin isolation. Routes under `uiPrefixes` get the UI policy instead of the API
- * one. Register before any route: the per-route policy is set as routes are added.
+ * JSON responses: the headers that matter for an API (OWASP REST cheat sheet: CSP, HSTS, nosniff,
+ * frame options), without the ones that only steer how a browser treats an HTML document (DNS
+ * prefetch, IE download options, Flash cross-domain policies, origin-keyed agent clusters, the legacy
+ * XSS filter): they are bytes on every response and nothing a JSON body uses.
  */
-export async function installSecurityHeaders(
-  fastify: FastifyInstance,
-  uiPrefixes: readonly string[] = [],
-): Promise<void> {
-  // Runs before helmet's own onRoute hook (added below), which reads the route's `helmet` option.
-  fastify.addHook('onRoute', (route) => {
-    if (!uiPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`))) return;
-    route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: UI_DIRECTIVES } };
-  });
-  await fastify.register(helmet, {
-    // Helmet's defaults are for web sites (and add upgrade-insecure-requests, which breaks the UIs
-    // on a plain-HTTP port); this is an API first.
-    contentSecurityPolicy: { useDefaults: false, directives: API_DIRECTIVES },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
+const API_HELMET = {
+  ...COMMON,
+  // Helmet's defaults are for web sites (and add upgrade-insecure-requests, which breaks the UIs on
+  // a plain-HTTP port); this is an API first.
+  contentSecurityPolicy: { useDefaults: false, directives: API_DIRECTIVES },
+  dnsPrefetchControl: false,
+  ieNoOpen: false,
+  permittedCrossDomainPolicies: false,
+  originAgentCluster: false,
+  xssFilter: false,
+} as const;
+
+const UI_HELMET = {
+  ...COMMON,
+  contentSecurityPolicy: { useDefaults: false, directives: UI_DIRECTIVES },
+} as const;
+
+/**
+ * Security headers on every response, by helmet: CSP, HSTS, nosniff, frame and referrer policies,
+ * cross-origin isolation. Paths under `uiPrefixes` get the UI policy instead of the API one.
+ *
+ * helmet itself rather than @fastify/helmet: the plugin builds helmet's middleware anew on every
+ * request (parsing the CSP directives each time) in two hooks, one of them async; measured on the
+ * cached read, that was about 7 % of the API's CPU. The two middlewares here are built once, and one
+ * synchronous hook picks one. Register before any route hook that may answer (the fast path), so
+ * every answer carries the headers.
+ */
+export function installSecurityHeaders(fastify: FastifyInstance, uiPrefixes: readonly string[] = []): void {
+  const api = helmet(API_HELMET);
+  const ui = helmet(UI_HELMET);
+  const isUi = (path: string) =>
+    uiPrefixes.some(
+      (prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`),
+    );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    (isUi(request.routeOptions.url ?? request.url) ? ui : api)(request.raw, reply.raw, (error?: unknown) =>
+      done(error as Error | undefined),
+    );
   });
 }
