@@ -14,7 +14,7 @@ export { ProcessedJob } from './entities/processed-job.entity';
 export { seedDefaultTiers, issueApiKey, DEFAULT_TIERS, type TierDefaults, type IssuedApiKey } from './seed';
 export { UserEvent, EVENT_TYPES, type EventType } from './entities/user-event.entity';
 export { Recommendation } from './entities/recommendation.entity';
-export { WebhookSubscription } from './entities/webhook-subscription.entity';
+export { WebhookSubscription, ENABLED_WEBHOOK_SUBSCRIPTIONS } from './entities/webhook-subscription.entity';
 export { EventRequest } from './entities/event-request.entity';
 export { ReplicaRouter } from './replicas/replica-router';
 export { ReplicaReadFence } from './replicas/replica-read-fence';

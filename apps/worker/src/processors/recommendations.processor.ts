@@ -1,7 +1,7 @@
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { TieredCache } from '@platform/cache';
-import { ApiKey, runAs, Tenant, UserEvent, WebhookSubscription } from '@platform/database';
+import { ENABLED_WEBHOOK_SUBSCRIPTIONS, runAs, UserEvent } from '@platform/database';
 import { Outbox, ProcessorFor, QueueProcessorHost, type JobHandlers } from '@platform/queue';
 import {
   computeRecommendations,
@@ -22,16 +22,14 @@ const POPULAR_WINDOW_DAYS = 7;
 @ProcessorFor('recommendations')
 export class RecommendationsProcessor extends QueueProcessorHost<'recommendations'> {
   private readonly events: Repository<UserEvent>;
-  private readonly subscriptions: Repository<WebhookSubscription>;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly cache: TieredCache,
   ) {
     super();
     this.events = dataSource.getRepository(UserEvent);
-    this.subscriptions = dataSource.getRepository(WebhookSubscription);
   }
 
   readonly handlers: JobHandlers<'recommendations'> = {
@@ -49,17 +47,11 @@ export class RecommendationsProcessor extends QueueProcessorHost<'recommendation
       take: MAX_EVENTS,
     });
     const body = computeRecommendations(userId, events, await this.popularCategories(tenantId));
-    // The tenant's own subscribers only, and only enabled ones (see enabledSubscriptions).
-    const subscribers = await this.subscriptions
-      .createQueryBuilder('s')
-      .select('s.id', 'id')
-      .innerJoin(ApiKey, 'k', 'k.id = s.api_key_id AND k.revoked_at IS NULL')
-      .innerJoin(Tenant, 't', 't.id = s.tenant_id AND t.suspended_at IS NULL')
-      .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL AND :event = ANY(s.events)', {
-        tenantId,
-        event: RECOMMENDATIONS_UPDATED,
-      })
-      .getRawMany<{ id: string }>();
+    // The tenant's own subscribers only, and only enabled ones (ENABLED_WEBHOOK_SUBSCRIPTIONS).
+    const subscribers = await this.dataSource.query<Array<{ id: string }>>(
+      `SELECT s.id FROM ${ENABLED_WEBHOOK_SUBSCRIPTIONS} AND s.tenant_id = $1 AND $2 = ANY(s.events)`,
+      [tenantId, RECOMMENDATIONS_UPDATED],
+    );
 
     // A try that timed out is being retried already: it must not write (and notify) a second time.
     signal.throwIfAborted();

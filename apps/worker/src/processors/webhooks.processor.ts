@@ -1,6 +1,7 @@
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
+import { ENABLED_WEBHOOK_SUBSCRIPTIONS } from '@platform/database';
 import {
   ProcessorFor,
   QueueProcessorHost,
@@ -37,13 +38,9 @@ export class WebhooksProcessor extends QueueProcessorHost<'webhooks'> {
     const [subscription] = await this.dataSource.query<
       Array<{ url: string; secret: string; previous_secret: string | null }>
     >(
-      // Enabled: not deleted, the key that created it not revoked, its tenant not suspended.
       `SELECT s.url, s.secret,
               CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret
-         FROM webhook_subscriptions s
-         JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL
-         JOIN tenants t ON t.id = s.tenant_id AND t.suspended_at IS NULL
-        WHERE s.id = $1 AND s.deleted_at IS NULL`,
+         FROM ${ENABLED_WEBHOOK_SUBSCRIPTIONS} AND s.id = $1`,
       [payload.subscriptionId],
     );
     // Unsubscribed, disabled (key revoked) or suspended since the event: nothing to deliver, and

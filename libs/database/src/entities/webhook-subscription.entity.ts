@@ -43,3 +43,13 @@ export class WebhookSubscription {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
 }
+
+/**
+ * The subscriptions that may receive deliveries, as alias `s`, for a `SELECT … FROM` followed by more
+ * `AND` conditions: not deleted, the key that created it not revoked, its tenant not suspended. Fan-out
+ * and each delivery attempt use this one definition, so a revocation or suspension stops both.
+ */
+export const ENABLED_WEBHOOK_SUBSCRIPTIONS = `webhook_subscriptions s
+  JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL
+  JOIN tenants t ON t.id = s.tenant_id AND t.suspended_at IS NULL
+ WHERE s.deleted_at IS NULL`;
