@@ -187,6 +187,7 @@ describe('Redis Sentinel failover under load', () => {
       }
     })();
 
+    await sentinel.waitForFailoverWindow();
     await new Promise((r) => setTimeout(r, 1_000));
     await sentinel.kill(masterPort);
     const killedAt = Date.now();
@@ -196,7 +197,12 @@ describe('Redis Sentinel failover under load', () => {
       'the api on the promoted replica',
       60_000,
       100,
-    );
+    ).catch(async (error: Error) => {
+      const seen = await redisMaster().catch((e: Error) => e.message);
+      throw new Error(
+        `${error.message}; sentinels name ${await sentinel.currentMasterPort()}, the api ${seen}\n${sentinel.logTails()}`,
+      );
+    });
     const recoveredMs = Date.now() - killedAt;
     await new Promise((r) => setTimeout(r, 2_000)); // load keeps running on the new master
     running = false;

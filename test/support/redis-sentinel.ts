@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,6 +12,9 @@ export const SENTINEL_MASTER_NAME = 'platform';
  * `down-after-milliseconds` is short so a failover in a test takes seconds, not the default 30 s+.
  */
 export class PrivateSentinelSet {
+  /** When this set last ran a manual failover (Sentinel refuses another within 2 × failover-timeout). */
+  private lastFailoverAt = 0;
+
   private constructor(
     readonly masterPort: number,
     readonly replicaPort: number,
@@ -38,6 +41,7 @@ export class PrivateSentinelSet {
             `port ${port}`,
             'bind 127.0.0.1',
             `dir ${dir}`,
+            `logfile ${join(dir, `sentinel-${port}.log`)}`,
             `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${masterPort} 2`,
             `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${options.downAfterMs ?? 1_000}`,
             // Sentinel will not fail the same master over again within twice this: keep it short so a
@@ -122,6 +126,7 @@ export class PrivateSentinelSet {
     try {
       await client.connect();
       await client.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+      this.lastFailoverAt = Date.now();
     } finally {
       client.disconnect();
     }
@@ -145,6 +150,31 @@ export class PrivateSentinelSet {
       if (Date.now() > deadline) throw new Error(`replica ${port} never caught up with its master`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /**
+   * Wait out the window in which the sentinels refuse to fail the same master over again (twice the
+   * failover-timeout of 3 s after the last failover), so a kill right after a manual failover is
+   * acted on at once rather than after a delay the test would misread as not following.
+   */
+  async waitForFailoverWindow(): Promise<void> {
+    const wait = this.lastFailoverAt + 2 * 3_000 + 500 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  /** The end of each sentinel's log, for a test's failure message. */
+  logTails(lines = 25): string {
+    return this.sentinelPorts
+      .map((port) => {
+        let log: string;
+        try {
+          log = readFileSync(join(this.dir, `sentinel-${port}.log`), 'utf8');
+        } catch {
+          log = '(no log)';
+        }
+        return `--- sentinel ${port}\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`;
+      })
+      .join('\n');
   }
 
   /** SIGKILL a data server (the master, to cause a failover). */

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, type QueryConfig } from 'pg';
 
 /**
  * A dedicated connection for health probes, so a busy pool never makes a healthy host look dead.
@@ -6,26 +6,44 @@ import { Client } from 'pg';
  */
 export class ProbeConnection {
   private client?: Client;
+  /**
+   * Probes that arrive while the same query is out share its answer. A burst of probes (several
+   * kubelets, a load balancer, an operator's loop) would otherwise queue on the one client, and the
+   * first that timed out behind the queue would close it under all the others: one slow moment
+   * answered as many failures.
+   */
+  private readonly inFlight = new Map<string, Promise<object[]>>();
 
   constructor(
     private readonly url: string,
     private readonly applicationName: string,
   ) {}
 
-  async query<Row extends object>(sql: string, timeoutMs: number): Promise<Row[]> {
-    try {
-      const client = await this.connect(timeoutMs);
-      return (await client.query<Row>(sql)).rows;
-    } catch (error) {
-      await this.close();
-      throw error;
+  query<Row extends object>(sql: string, timeoutMs: number): Promise<Row[]> {
+    let pending = this.inFlight.get(sql);
+    if (!pending) {
+      pending = this.run<Row>(sql, timeoutMs).finally(() => this.inFlight.delete(sql));
+      this.inFlight.set(sql, pending);
     }
+    return pending as Promise<Row[]>;
   }
 
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  private async run<Row extends object>(sql: string, timeoutMs: number): Promise<Row[]> {
+    try {
+      const client = await this.connect(timeoutMs);
+      // pg honours a per-query timeout its types do not declare; the client's own was fixed at connect.
+      const query: QueryConfig & { query_timeout: number } = { text: sql, query_timeout: timeoutMs };
+      return (await client.query<Row>(query)).rows;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   private async connect(timeoutMs: number): Promise<Client> {
