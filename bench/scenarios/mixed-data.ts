@@ -85,20 +85,28 @@ export function drawMix(users: number, keys: string[]): OpenLoopRequest[] {
 }
 
 /**
- * Batch reads of every user (500 ids per request, 8 at a time): loads and caches each value once. A
- * refused batch (503 + Retry-After from load shedding or an exhausted pool) is retried after the
+ * Batch reads of every user (500 ids per request, 8 at a time, spread over the bench's keys): loads and
+ * caches each value once. A refused batch (429 from a key's bucket, 503 from load shedding or an
+ * exhausted pool) is retried after the
  * Retry-After it carries, as a client would; every status is counted for the report instead of aborting.
  */
-export async function warmL2(apiUrl: string, apiKey: string, users: number): Promise<Record<string, number>> {
+export async function warmL2(
+  apiUrl: string,
+  apiKeys: string[],
+  users: number,
+): Promise<Record<string, number>> {
   const chunk = 500;
   const statusCounts: Record<string, number> = {};
   let next = 1;
-  const lane = async () => {
+  // Each lane reads with its own key: a batch read costs one token per id, so one key's bucket would
+  // refuse most of the warm-up and leave part of the users out of L2.
+  const lane = async (laneIndex: number) => {
+    const apiKey = apiKeys[laneIndex % apiKeys.length];
     while (next <= users) {
       const from = next;
       next += chunk;
       const ids = Array.from({ length: Math.min(chunk, users - from + 1) }, (_, i) => `u${from + i}`);
-      for (let attempt = 0; attempt < 5; attempt += 1) {
+      for (let attempt = 0; attempt < 30; attempt += 1) {
         const response = await fetch(`${apiUrl}/v1/recommendations?user_ids=${ids.join(',')}`, {
           headers: { 'x-api-key': apiKey },
         });
@@ -112,7 +120,7 @@ export async function warmL2(apiUrl: string, apiKey: string, users: number): Pro
       }
     }
   };
-  await Promise.all(Array.from({ length: 8 }, lane));
+  await Promise.all(Array.from({ length: 8 }, (_, i) => lane(i)));
   return statusCounts;
 }
 

@@ -86,7 +86,7 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
     // Steady state of a running service: every user's recommendations have been read within the L2
     // TTL (1 h), so Redis holds them all; the hot set reaches L1 during the warm-up loads below.
     options.progress(`warming L2: batch reads of all ${users} users`);
-    const warmupStatuses = await warmL2(stack.apiUrl, stack.apiKey, users);
+    const warmupStatuses = await warmL2(stack.apiUrl, keys, users);
     const readBytes = await meanReadBytes(stack.apiUrl, stack.apiKey);
 
     const hello = await startHello(options.runtime.bin, readBytes);
