@@ -1,3 +1,4 @@
+import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type AppConfig } from '@platform/config';
 import { createLogger } from '@platform/observability';
@@ -14,10 +15,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real API (or worker) module on a real port, inside the test process. */
+/**
+ * The real API (or worker), built as production builds it, on a real port inside the test process.
+ * `extraImports` (API only) are test-only modules composed into it: see startApiWithControllers.
+ */
 export async function startInProcess(
   kind: 'api' | 'worker',
   env: Record<string, string | undefined>,
+  extraImports: ModuleMetadata['imports'] = [],
 ): Promise<RunningApp> {
   const config = loadConfig(env);
   const logs: string[] = [];
@@ -26,7 +31,10 @@ export async function startInProcess(
     name: kind,
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const { app } = kind === 'api' ? await createApiApp(config, logger) : await createWorkerApp(config, logger);
+  const { app } =
+    kind === 'api'
+      ? await createApiApp(config, { logger, extraImports })
+      : await createWorkerApp(config, logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

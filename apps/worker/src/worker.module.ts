@@ -1,14 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { TieredCacheModule } from '@platform/cache';
-import { ConfigModule, type AppConfig } from '@platform/config';
-import { DatabaseModule } from '@platform/database';
-import { HealthModule } from '@platform/health';
-import { HttpExceptionFilter } from '@platform/http';
-import { MetricsModule } from '@platform/observability';
+import type { AppConfig } from '@platform/config';
+import { CoreModule } from '@platform/core';
 import { QueueModule, QueueWorkerModule } from '@platform/queue';
-import { RedisModule } from '@platform/redis';
-import { ResilienceModule } from '@platform/resilience';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { PROCESSORS } from './processors';
 import { DataRetention } from './retention/data-retention';
@@ -19,18 +12,8 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [
-        ConfigModule.forRoot({ config }),
-        RedisModule,
-        DatabaseModule,
-        MetricsModule.forRoot(),
-        HealthModule,
-        ResilienceModule,
-        TieredCacheModule,
-        QueueModule,
-        QueueWorkerModule.forProcessors(PROCESSORS),
-      ],
-      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, OutboxRelay, DataRetention],
+      imports: [CoreModule.forRoot(config), QueueModule, QueueWorkerModule.forProcessors(PROCESSORS)],
+      providers: [OutboxRelay, DataRetention],
     };
   }
 }

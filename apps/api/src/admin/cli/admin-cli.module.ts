@@ -1,12 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TieredCacheModule } from '@platform/cache';
-import { ConfigModule, type AppConfig } from '@platform/config';
-import { DatabaseModule } from '@platform/database';
-import { HealthModule } from '@platform/health';
-import { MetricsModule } from '@platform/observability';
-import { RedisModule } from '@platform/redis';
-import { ResilienceModule } from '@platform/resilience';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '@platform/config';
+import { CoreModule } from '@platform/core';
 import { ApiKey } from '@platform/database';
 import { ApiKeysService } from '../../auth/api-keys.service';
 import { TenantsModule } from '../../tenants/tenants.module';
@@ -22,18 +17,7 @@ export class AdminCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AdminCliModule,
-      imports: [
-        ConfigModule.forRoot({ config }),
-        RedisModule,
-        DatabaseModule,
-        MetricsModule.forRoot(),
-        HealthModule,
-        ResilienceModule,
-        TieredCacheModule,
-        TypeOrmModule.forFeature([ApiKey]),
-        TiersModule,
-        TenantsModule,
-      ],
+      imports: [CoreModule.forRoot(config), TypeOrmModule.forFeature([ApiKey]), TiersModule, TenantsModule],
       // The service classes themselves, not the HTTP modules around them (no guards or controllers).
       providers: [ApiKeysService],
     };
