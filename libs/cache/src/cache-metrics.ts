@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { sharedMetric } from '@platform/observability';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** What a cache instance reports to the L1 gauges; several instances may share one process in tests. */
 export interface L1Stats {
@@ -7,10 +8,6 @@ export interface L1Stats {
 }
 
 const liveCaches = new Set<L1Stats>();
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 export function trackL1(cache: L1Stats): () => void {
   liveCaches.add(cache);
@@ -23,7 +20,7 @@ export type CacheLayer = 'l1' | 'l2';
 export type CacheResult = 'hit' | 'miss' | 'error';
 
 export function cacheRequestsCounter(): Counter<'layer' | 'result'> {
-  return getOrCreate(
+  return sharedMetric(
     'cache_requests_total',
     () =>
       new Counter({
@@ -35,7 +32,7 @@ export function cacheRequestsCounter(): Counter<'layer' | 'result'> {
 }
 
 export function cacheLoadHistogram(): Histogram<'result'> {
-  return getOrCreate(
+  return sharedMetric(
     'cache_load_duration_seconds',
     () =>
       new Histogram({
@@ -48,7 +45,7 @@ export function cacheLoadHistogram(): Histogram<'result'> {
 }
 
 export function registerL1Gauges(): void {
-  getOrCreate(
+  sharedMetric(
     'cache_l1_entries',
     () =>
       new Gauge({
@@ -59,7 +56,7 @@ export function registerL1Gauges(): void {
         },
       }),
   );
-  getOrCreate(
+  sharedMetric(
     'cache_l1_bytes',
     () =>
       new Gauge({
@@ -73,7 +70,7 @@ export function registerL1Gauges(): void {
 }
 
 export function cacheInvalidationsCounter(): Counter<'scope' | 'origin'> {
-  return getOrCreate(
+  return sharedMetric(
     'cache_invalidations_total',
     () =>
       new Counter({

@@ -16,3 +16,4 @@ export {
   type Tracing,
   type TracingOptions,
 } from './tracing';
+export { sharedMetric } from './shared-metric';

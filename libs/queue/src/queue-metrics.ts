@@ -1,8 +1,5 @@
-import { Counter, Gauge, Histogram, register } from 'prom-client';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { sharedMetric } from '@platform/observability';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** What the scrape-time gauges read: each live queue registry (two may share a test process). */
 export interface QueueCountsSource {
@@ -29,7 +26,7 @@ export function addOutboxPendingSource(source: OutboxPendingSource): () => void 
 
 /** `queue_jobs{queue,state}`: read from Redis when Prometheus scrapes, so it is never stale. */
 export function queueJobsGauge(): Gauge<'queue' | 'state'> {
-  return getOrCreate(
+  return sharedMetric(
     'queue_jobs',
     () =>
       new Gauge({
@@ -56,7 +53,7 @@ export function queueJobsGauge(): Gauge<'queue' | 'state'> {
 }
 
 export function outboxPendingGauge(): Gauge {
-  return getOrCreate(
+  return sharedMetric(
     'outbox_pending',
     () =>
       new Gauge({
@@ -83,7 +80,7 @@ export function outboxPendingGauge(): Gauge {
 }
 
 export function jobDurationHistogram(): Histogram<'queue' | 'name' | 'status'> {
-  return getOrCreate(
+  return sharedMetric(
     'queue_job_duration_seconds',
     () =>
       new Histogram({
@@ -96,7 +93,7 @@ export function jobDurationHistogram(): Histogram<'queue' | 'name' | 'status'> {
 }
 
 export function backpressureRejections(): Counter<'queue'> {
-  return getOrCreate(
+  return sharedMetric(
     'queue_backpressure_rejections_total',
     () =>
       new Counter({
@@ -126,7 +123,7 @@ export function addMemorySource(source: MemorySource): () => void {
  */
 export function redisMemoryGauges(): { used: Gauge; max: Gauge } {
   const gauge = (name: string, help: string, pick: (r: { usedBytes: number; maxBytes: number }) => number) =>
-    getOrCreate(
+    sharedMetric(
       name,
       () =>
         new Gauge({
@@ -154,7 +151,7 @@ export function redisMemoryGauges(): { used: Gauge; max: Gauge } {
 }
 
 export function memoryGuardRejections(): Counter {
-  return getOrCreate(
+  return sharedMetric(
     'redis_memory_guard_rejections_total',
     () =>
       new Counter({

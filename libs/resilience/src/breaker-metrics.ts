@@ -1,4 +1,5 @@
-import { Counter, Gauge, register } from 'prom-client';
+import { sharedMetric } from '@platform/observability';
+import { Counter, Gauge } from 'prom-client';
 import type { BreakerState } from './named-breaker';
 
 /** 0 closed, 1 half-open, 2 open: alert on `circuit_breaker_state == 2`. */
@@ -15,12 +16,8 @@ export const BREAKER_EVENTS = [
   'fallback',
 ] as const;
 
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function breakerStateGauge(): Gauge<'breaker'> {
-  return getOrCreate(
+  return sharedMetric(
     'circuit_breaker_state',
     () =>
       new Gauge({
@@ -35,7 +32,7 @@ export function breakerStateGauge(): Gauge<'breaker'> {
 }
 
 export function breakerEventsCounter(): Counter<'breaker' | 'event'> {
-  return getOrCreate(
+  return sharedMetric(
     'circuit_breaker_events_total',
     () =>
       new Counter({

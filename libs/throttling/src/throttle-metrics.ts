@@ -1,11 +1,8 @@
-import { Counter, register } from 'prom-client';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { sharedMetric } from '@platform/observability';
+import { Counter } from 'prom-client';
 
 export function decisionsCounter(): Counter<'tier' | 'decision'> {
-  return getOrCreate(
+  return sharedMetric(
     'ratelimit_decisions_total',
     () =>
       new Counter({
@@ -17,7 +14,7 @@ export function decisionsCounter(): Counter<'tier' | 'decision'> {
 }
 
 export function fallbackCounter(): Counter {
-  return getOrCreate(
+  return sharedMetric(
     'ratelimit_local_fallback_total',
     () =>
       new Counter({
@@ -28,7 +25,7 @@ export function fallbackCounter(): Counter {
 }
 
 export function leaseRequestsCounter(): Counter<'result'> {
-  return getOrCreate(
+  return sharedMetric(
     'ratelimit_lease_requests_total',
     () =>
       new Counter({

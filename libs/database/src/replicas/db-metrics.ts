@@ -1,4 +1,5 @@
-import { Counter, Gauge, register } from 'prom-client';
+import { sharedMetric } from '@platform/observability';
+import { Counter, Gauge } from 'prom-client';
 
 export interface PoolCounts {
   total: number;
@@ -16,12 +17,8 @@ export function addPoolSource(source: PoolSource): () => void {
   return () => poolSources.delete(source);
 }
 
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function poolConnectionsGauge(): Gauge<'host' | 'state'> {
-  return getOrCreate(
+  return sharedMetric(
     'db_pool_connections',
     () =>
       new Gauge({
@@ -51,7 +48,7 @@ export function poolConnectionsGauge(): Gauge<'host' | 'state'> {
 }
 
 export function queriesCounter(): Counter<'target'> {
-  return getOrCreate(
+  return sharedMetric(
     'db_queries_total',
     () =>
       new Counter({
@@ -63,7 +60,7 @@ export function queriesCounter(): Counter<'target'> {
 }
 
 export function replicaLagGauge(): Gauge<'replica'> {
-  return getOrCreate(
+  return sharedMetric(
     'db_replica_lag_seconds',
     () =>
       new Gauge({
@@ -78,7 +75,7 @@ export function replicaLagGauge(): Gauge<'replica'> {
 }
 
 export function replicaInRotationGauge(): Gauge<'replica'> {
-  return getOrCreate(
+  return sharedMetric(
     'db_replica_in_rotation',
     () =>
       new Gauge({
@@ -99,7 +96,7 @@ export function replicaInRotationGauge(): Gauge<'replica'> {
  * and was retried on the primary), lsn_unknown (the write mark could not be read), primary_requested.
  */
 export function primaryReadsCounter(): Counter<'reason'> {
-  return getOrCreate(
+  return sharedMetric(
     'db_reads_on_primary_total',
     () =>
       new Counter({
