@@ -134,9 +134,9 @@ export class TieredCache {
    */
   peek<T>(key: string): T | undefined {
     const local = this.l1.get(key);
-    if (!local) return undefined;
-    this.l1Hits.inc();
-    return local.value as T;
+    // A miss is counted by the lookup that follows, not here.
+    if (local) this.l1Hits.inc();
+    return local?.value as T | undefined;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -145,12 +145,8 @@ export class TieredCache {
 
   /** Like `get`, and says which layer answered. */
   async lookup<T>(key: string): Promise<{ value: T; source: 'l1' | 'l2' } | undefined> {
-    const local = this.l1.get(key);
-    if (local) {
-      this.l1Hits.inc();
-      return { value: local.value as T, source: 'l1' };
-    }
-    this.l1Misses.inc();
+    const local = this.fromL1<T>(key);
+    if (local) return local;
     const remote = await this.readL2<T>(key, this.settings.l1TtlMs, () => []);
     // `null` is a value like any other; only `undefined` means absent.
     return remote === undefined ? undefined : { value: remote, source: 'l2' };
@@ -164,14 +160,9 @@ export class TieredCache {
     const found = new Map<string, T>();
     const misses: string[] = [];
     for (const key of keys) {
-      const local = this.l1.get(key);
-      if (local) {
-        this.l1Hits.inc();
-        found.set(key, local.value as T);
-      } else {
-        this.l1Misses.inc();
-        misses.push(key);
-      }
+      const local = this.fromL1<T>(key);
+      if (local) found.set(key, local.value);
+      else misses.push(key);
     }
     if (misses.length === 0) return found;
     try {
@@ -228,12 +219,8 @@ export class TieredCache {
     loader: () => Promise<T>,
     options: CacheEntryOptions<T> = {},
   ): Promise<{ value: T; source: CacheSource }> {
-    const local = this.l1.get(key);
-    if (local) {
-      this.l1Hits.inc();
-      return { value: local.value as T, source: 'l1' };
-    }
-    this.l1Misses.inc();
+    const local = this.fromL1<T>(key);
+    if (local) return local;
     const { promise } = this.flights.run(key, async (flight) => {
       const remote = await this.readL2<T>(
         key,
@@ -273,6 +260,17 @@ export class TieredCache {
   /** The bytes Redis holds for a key (compressed or not); undefined when absent. */
   storedBytes(key: string): Promise<number | undefined> {
     return this.l2.storedBytes(key);
+  }
+
+  /** The L1 copy, counting the hit or the miss: the one way every read path consults L1. */
+  private fromL1<T>(key: string): { value: T; source: 'l1' } | undefined {
+    const local = this.l1.get(key);
+    if (!local) {
+      this.l1Misses.inc();
+      return undefined;
+    }
+    this.l1Hits.inc();
+    return { value: local.value as T, source: 'l1' };
   }
 
   private resolve<T>(options: CacheEntryOptions<T>, value: T) {
