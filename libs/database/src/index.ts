@@ -5,7 +5,7 @@ export { primaryDataSourceOptions, migrationTargetUrl } from './primary/primary-
 export { PrimaryLocator, NotPrimaryError, probeRole, type HostRole } from './primary/primary-locator';
 export { assertPostgresVersion, UnsupportedPostgresError } from './server-version';
 export { ENTITIES, MIGRATIONS } from './schema';
-export { Tier, PRIORITY_CLASSES, type PriorityClass } from './entities/tier.entity';
+export { Tier } from './entities/tier.entity';
 export { ApiKey } from './entities/api-key.entity';
 export { Tenant } from './entities/tenant.entity';
 export { PRE_TENANCY_TENANT_ID } from './migrations/1765000000000-tenants';

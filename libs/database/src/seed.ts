@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { generateApiKey, sha256Hex } from '@platform/security';
 import { ApiKey } from './entities/api-key.entity';
 import { Tenant } from './entities/tenant.entity';
-import type { PriorityClass } from './entities/tier.entity';
+import type { PriorityClass } from '@platform/queue';
 
 export interface TierDefaults {
   name: string;

@@ -1,6 +1,6 @@
-import { PRIORITY_CLASSES, type PriorityClass } from '@platform/database';
-
-export { PRIORITY_CLASSES, type PriorityClass };
+/** The priority classes a job may ask for, most urgent first; tiers name one as their default. */
+export const PRIORITY_CLASSES = ['critical', 'high', 'normal', 'low'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 
 /**
  * Priority classes as BullMQ priorities (lower runs first). Never 0: in BullMQ a job without a

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRIORITY_CLASSES } from '@platform/database';
+import { PRIORITY_CLASSES } from '@platform/queue';
 
 export const tierNameSchema = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRIORITY_CLASSES } from '@platform/database';
+import { PRIORITY_CLASSES } from '@platform/queue';
 
 /** A tier's limits as the API shows them (GET/PUT /v1/admin/tiers/:name, GET /v1/me). */
 export const tierViewSchema = z.strictObject({

@@ -1,7 +1,6 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-
-export const PRIORITY_CLASSES = ['critical', 'high', 'normal', 'low'] as const;
-export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+// The queue owns the vocabulary of priorities; a tier only stores which one its jobs get by default.
+import type { PriorityClass } from '@platform/queue';
 
 /** A rate-limit and quota tier; API keys belong to one. */
 @Entity({ name: 'tiers' })
