@@ -10,7 +10,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { APP_CONFIG, BREAKERS, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { REDIS_COMMANDS, REDIS_SUBSCRIBER, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
@@ -20,7 +20,7 @@ import { TieredCache } from './tiered-cache';
 import { TieredKeyvStore } from './tiered-keyv-store';
 
 /** The breaker guarding every L2 call; tune with CIRCUIT_BREAKERS={"cache-l2":{...}}. */
-export const CACHE_L2_BREAKER = 'cache-l2';
+export const CACHE_L2_BREAKER = BREAKERS.cacheL2;
 
 const tieredCacheProvider: Provider = {
   provide: TieredCache,

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, loadConfig } from './app-config';
+import { BREAKER_FAMILIES, BREAKERS } from './breaker-options';
 import { capToCpus } from './scale-presets';
 import { parseTrustProxy } from './trust-proxy';
 
@@ -60,11 +61,68 @@ describe('loadConfig', () => {
   it('parses replica lists and circuit breaker overrides', () => {
     const config = loadConfig({
       DATABASE_REPLICA_URLS: 'postgres://a:5433/x, postgres://b:5434/x',
-      CIRCUIT_BREAKERS: '{"redis":{"resetTimeoutMs":500}}',
+      CIRCUIT_BREAKERS: '{"redis-throttle":{"resetTimeoutMs":500}}',
     });
     expect(config.database.replicaUrls).toEqual(['postgres://a:5433/x', 'postgres://b:5434/x']);
-    expect(config.circuitBreakers.redis?.resetTimeoutMs).toBe(500);
-    expect(() => loadConfig({ CIRCUIT_BREAKERS: '{"redis":{"bogus":1}}' })).toThrow(/CIRCUIT_BREAKERS/);
+    expect(config.circuitBreakers['redis-throttle']?.resetTimeoutMs).toBe(500);
+    expect(() => loadConfig({ CIRCUIT_BREAKERS: '{"redis-throttle":{"bogus":1}}' })).toThrow(
+      /CIRCUIT_BREAKERS/,
+    );
+  });
+});
+
+describe('breaker and queue overrides', () => {
+  const bootError = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      return (error as Error).message;
+    }
+    throw new Error('expected loadConfig to refuse the environment');
+  };
+
+  it('parses known breaker names, fixed and per-instance, into the typed record', () => {
+    const config = loadConfig({
+      CIRCUIT_BREAKERS: JSON.stringify({
+        [BREAKERS.cacheL2]: { timeoutMs: 250 },
+        [`${BREAKER_FAMILIES.webhook}hooks.example.com:8443`]: { volumeThreshold: 2 },
+        [`${BREAKER_FAMILIES.postgresReplica}db2:5432/main`]: { resetTimeoutMs: 5_000 },
+      }),
+    });
+    expect(config.circuitBreakers).toEqual({
+      'cache-l2': { timeoutMs: 250 },
+      'webhook:hooks.example.com:8443': { volumeThreshold: 2 },
+      'postgres-replica:db2:5432/main': { resetTimeoutMs: 5_000 },
+    });
+    expect(loadConfig({}).circuitBreakers).toEqual({});
+  });
+
+  it('refuses an unknown breaker name, or a family prefix with no instance, at boot', () => {
+    expect(bootError({ CIRCUIT_BREAKERS: '{"redis":{"timeoutMs":300}}' })).toMatch(
+      /CIRCUIT_BREAKERS: .*unknown breaker "redis" \(known: cache-l2, redis-throttle, redis-write-lsn, postgres-replica:<name>, webhook:<name>\)/,
+    );
+    expect(bootError({ CIRCUIT_BREAKERS: '{"webhook:":{}}' })).toMatch(/unknown breaker "webhook:"/);
+  });
+
+  it('parses known queue names into the typed record and refuses unknown ones at boot', () => {
+    const config = loadConfig({ QUEUE_OVERRIDES: '{"webhooks":{"attempts":10}}' });
+    expect(config.queue.overrides).toEqual({ webhooks: { attempts: 10 } });
+    expect(bootError({ QUEUE_OVERRIDES: '{"webhook":{"attempts":10}}' })).toMatch(
+      /QUEUE_OVERRIDES: .*unknown queue "webhook" \(known: recommendations, webhooks, jobs\)/,
+    );
+  });
+
+  it('reports bad names in the same message as every other bad variable', () => {
+    const message = bootError({
+      PORT: 'eighty',
+      CIRCUIT_BREAKERS: '{"cache_l2":{}}',
+      QUEUE_OVERRIDES: '{"job":{}}',
+      ADMIN_USER: 'ops',
+    });
+    expect(message).toMatch(
+      /PORT: [\s\S]*CIRCUIT_BREAKERS: .*"cache_l2"[\s\S]*QUEUE_OVERRIDES: .*"job"[\s\S]*ADMIN_USER/,
+    );
   });
 });
 

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { breakerOverridesSchema } from './breaker-options';
+import { parseCorsOrigins } from './cors-origins';
 import { parseHostList } from './host-list';
 import { parsePostgresUrl } from './postgres-url';
+import { queueOverridesSchema } from './queue-overrides';
 import { SCALE_PROFILES } from './scale-presets';
 import { tracingEnvShape } from './tracing-settings';
+import { parseTrustProxy } from './trust-proxy';
 
 /**
  * Every environment variable the platform reads, in one place. Values arrive as strings; each is
@@ -45,6 +49,38 @@ const hostList = z.string().superRefine((v, ctx) => {
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
 });
 const secret = z.string().min(16, 'must be at least 16 characters').optional();
+/** Text a parser turns into a structured value; its error becomes the variable's issue. */
+const parsedText = <T>(parse: (raw: string) => T | Error, unset: string) =>
+  z
+    .string()
+    .default(unset)
+    .transform((raw, ctx): T => {
+      const value = parse(raw);
+      if (!(value instanceof Error)) return value;
+      ctx.addIssue({ code: 'custom', message: value.message });
+      return z.NEVER;
+    });
+/**
+ * JSON checked against `schema`. Its problems are folded into one issue on the variable (not piped as
+ * nested issues) so the boot message keeps one line per variable.
+ */
+const jsonObject = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .default('{}')
+    .transform((raw, ctx): z.output<T> => {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+      const result = schema.safeParse(json);
+      if (result.success) return result.data;
+      ctx.addIssue({ code: 'custom', message: z.prettifyError(result.error).replace(/\n/g, '; ') });
+      return z.NEVER;
+    });
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -57,7 +93,7 @@ export const envSchema = z.object({
   WORKER_PORT: int(0).max(65535).default(3001),
   API_PROCESSES: optionalInt(1),
   BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: parsedText(parseTrustProxy, 'false'),
   SHUTDOWN_DRAIN_DELAY_MS: optionalInt(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
   // The API's /metrics listener; unset: 3002 in production, the public port otherwise.
@@ -69,7 +105,7 @@ export const envSchema = z.object({
   // The OpenAPI UI and document; unset: on, except in production.
   DOCS_ENABLED: bool.optional(),
   // Browser origins allowed to call the API (CORS); unset: none.
-  CORS_ORIGINS: z.string().default(''),
+  CORS_ORIGINS: parsedText(parseCorsOrigins, ''),
 
   // Credentials
   ADMIN_TOKEN: secret,
@@ -129,7 +165,7 @@ export const envSchema = z.object({
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0).default(1_000),
   LOAD_SHED_MAX_HEAP_USED_BYTES: int(0).default(0),
   LOAD_SHED_RETRY_AFTER_SECONDS: int(1).default(2),
-  CIRCUIT_BREAKERS: z.string().default('{}'),
+  CIRCUIT_BREAKERS: jsonObject(breakerOverridesSchema),
 
   // Cache
   CACHE_L1_MAX_ENTRIES: int(1).default(10_000),
@@ -152,7 +188,7 @@ export const envSchema = z.object({
   // REDIS_COMMAND_TIMEOUT_MS, at most 500).
   QUEUE_DISPATCH_REPLICAS: optionalInt(0),
   QUEUE_DISPATCH_WAIT_MS: optionalInt(1),
-  QUEUE_OVERRIDES: z.string().default('{}'),
+  QUEUE_OVERRIDES: jsonObject(queueOverridesSchema),
   // POST /v1/jobs: jobs one API key may have queued or delayed at once (429 too_many_pending_jobs).
   JOBS_MAX_PENDING_PER_KEY: int(1).default(1_000),
   // diagnostics.* job types through POST /v1/jobs: on by default outside production.

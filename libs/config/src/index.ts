@@ -9,8 +9,21 @@ export {
   type ScalePreset,
 } from './scale-presets';
 export { parseTrustProxy, type TrustProxy } from './trust-proxy';
-export { breakerOptionsSchema, type BreakerOptions, type BreakerOverrides } from './breaker-options';
-export { queueOverrideSchema, type QueueOverride, type QueueOverrides } from './queue-overrides';
+export {
+  BREAKERS,
+  BREAKER_FAMILIES,
+  breakerOptionsSchema,
+  type BreakerName,
+  type BreakerOptions,
+  type BreakerOverrides,
+} from './breaker-options';
+export {
+  QUEUE_NAMES,
+  queueOverrideSchema,
+  type QueueName,
+  type QueueOverride,
+  type QueueOverrides,
+} from './queue-overrides';
 export { parseHostList, parseHostPort, type HostPort } from './host-list';
 export { parsePostgresUrl, type PostgresTarget } from './postgres-url';
 export type { RedisTopology } from './redis-topology';

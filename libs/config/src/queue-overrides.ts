@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
 /**
- * Per-queue overrides, given as JSON in QUEUE_OVERRIDES, e.g. {"jobs":{"highWaterMark":5000}}.
- * Queue names are checked against the queue record by libs/queue at boot.
+ * Every queue the platform runs. Declared here rather than in libs/queue so QUEUE_OVERRIDES can be
+ * checked against it at boot with the rest of the environment; libs/queue re-exports it.
  */
+export const QUEUE_NAMES = ['recommendations', 'webhooks', 'jobs'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Per-queue overrides, given as JSON in QUEUE_OVERRIDES, e.g. {"jobs":{"highWaterMark":5000}}. */
 export const queueOverrideSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1_000).optional(),
   attempts: z.number().int().min(1).max(100).optional(),
@@ -18,5 +22,13 @@ export const queueOverrideSchema = z.strictObject({
 });
 export type QueueOverride = z.infer<typeof queueOverrideSchema>;
 
-export const queueOverridesSchema = z.record(z.string().min(1), queueOverrideSchema);
+export const queueOverridesSchema = z.partialRecord(z.enum(QUEUE_NAMES), queueOverrideSchema, {
+  error: (recordIssue) => {
+    // An enum-keyed record reports keys outside the enum as unrecognized_keys, a code its typings omit.
+    const issue = recordIssue as z.core.$ZodRawIssue;
+    return issue.code === 'unrecognized_keys'
+      ? `unknown queue ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${QUEUE_NAMES.join(', ')})`
+      : undefined;
+  },
+});
 export type QueueOverrides = z.infer<typeof queueOverridesSchema>;

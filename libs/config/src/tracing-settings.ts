@@ -19,19 +19,19 @@ export const tracingEnvShape = {
 const tracingEnvSchema = z.object(tracingEnvShape);
 type TracingEnv = z.infer<typeof tracingEnvSchema>;
 
-export interface TracingSettings {
-  enabled: boolean;
-  /** OTEL_SERVICE_NAME; each app falls back to its own name. */
-  serviceName?: string;
-}
+export type TracingSettings = ReturnType<typeof toTracingSettings>;
 
-export function toTracingSettings(e: TracingEnv): TracingSettings {
+export function toTracingSettings(e: TracingEnv) {
   const exporter = e.OTEL_TRACES_EXPORTER?.trim();
   const configured =
     exporter !== undefined && exporter !== ''
       ? exporter !== 'none'
       : Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  return { enabled: configured && !e.OTEL_SDK_DISABLED, serviceName: e.OTEL_SERVICE_NAME };
+  return {
+    enabled: configured && !e.OTEL_SDK_DISABLED,
+    /** OTEL_SERVICE_NAME; each app falls back to its own name. */
+    serviceName: e.OTEL_SERVICE_NAME,
+  };
 }
 
 /**
@@ -41,5 +41,5 @@ export function toTracingSettings(e: TracingEnv): TracingSettings {
  */
 export function loadTracingSettings(env: Record<string, string | undefined> = process.env): TracingSettings {
   const parsed = tracingEnvSchema.safeParse(env);
-  return parsed.success ? toTracingSettings(parsed.data) : { enabled: false };
+  return parsed.success ? toTracingSettings(parsed.data) : { enabled: false, serviceName: undefined };
 }

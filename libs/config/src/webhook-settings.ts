@@ -1,15 +1,6 @@
 import type { RawEnv } from './env.schema';
 
-export interface WebhookSettings {
-  allowPrivate: boolean;
-  /** Plain http:// targets for new subscriptions (production refuses them unless told otherwise). */
-  allowHttp: boolean;
-  /** Idle: no byte from the receiver for this long. */
-  timeoutMs: number;
-  /** Overall deadline of one delivery attempt; below the job lock. */
-  deliveryTimeoutMs: number;
-  secretRotationWindowSeconds: number;
-}
+export type WebhookSettings = ReturnType<typeof toWebhookSettings>;
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -28,13 +19,20 @@ export function webhookDeadlineIssue(env: Record<string, string | undefined>): s
     : `WEBHOOK_DELIVERY_TIMEOUT_MS: must be below QUEUE_STALLED_INTERVAL_MS (${lock} ms, the job lock)`;
 }
 
-export function toWebhookSettings(e: RawEnv): WebhookSettings {
+export function toWebhookSettings(e: RawEnv) {
   return {
     allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
-    // A signed payload is still readable on the wire: production wants TLS unless told otherwise.
+    /**
+     * Plain http:// targets for new subscriptions. A signed payload is still readable on the wire:
+     * production wants TLS unless told otherwise.
+     */
     allowHttp: e.WEBHOOK_ALLOW_HTTP ?? e.NODE_ENV !== 'production',
+    /** Idle: no byte from the receiver for this long. */
     timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-    // Unset: 10 s, or half the lock when the lock is short, leaving time for the job's own queries.
+    /**
+     * Overall deadline of one delivery attempt; below the job lock. Unset: 10 s, or half the lock when
+     * the lock is short, leaving time for the job's own queries.
+     */
     deliveryTimeoutMs:
       e.WEBHOOK_DELIVERY_TIMEOUT_MS ??
       Math.min(DEFAULT_DELIVERY_TIMEOUT_MS, Math.floor(e.QUEUE_STALLED_INTERVAL_MS / 2)),

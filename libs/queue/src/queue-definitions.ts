@@ -1,12 +1,12 @@
-import type { AppConfig } from '@platform/config';
+import { QUEUE_NAMES, type AppConfig, type QueueName } from '@platform/config';
 import type { PriorityClass } from './priorities';
 
 /**
  * Every queue the platform runs, in one record. A queue missing any setting does not compile, and
- * processors, producers, metrics, health and Bull Board all read this record.
+ * processors, producers, metrics, health and Bull Board all read this record. The names live in
+ * @platform/config, which checks QUEUE_OVERRIDES against them at boot.
  */
-export const QUEUE_NAMES = ['recommendations', 'webhooks', 'jobs'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+export { QUEUE_NAMES, type QueueName };
 
 export interface QueueSettings {
   /** Jobs one worker process runs at once on this queue. */
@@ -85,11 +85,10 @@ export function queueSettings(config: AppConfig): Readonly<Record<QueueName, Que
     }),
   };
 
-  for (const [name, o] of Object.entries(q.overrides)) {
-    if (!(QUEUE_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`QUEUE_OVERRIDES names an unknown queue "${name}" (known: ${QUEUE_NAMES.join(', ')})`);
-    }
-    const s = declared[name as QueueName];
+  for (const name of QUEUE_NAMES) {
+    const o = q.overrides[name];
+    if (!o) continue;
+    const s = declared[name];
     s.concurrency = o.concurrency ?? s.concurrency;
     s.attempts = o.attempts ?? s.attempts;
     s.timeoutMs = o.timeoutMs ?? s.timeoutMs;

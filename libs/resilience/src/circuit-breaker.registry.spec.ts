@@ -38,17 +38,19 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
 
   it('opens past its threshold, fails fast while open, half-opens after the reset timeout, closes on success', async () => {
     const { registry, details } = makeRegistry(
-      JSON.stringify({ 'dep-a': { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 300 } }),
+      JSON.stringify({
+        'postgres-replica:dep-a': { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+      }),
     );
     registries.push(registry);
-    const breaker = registry.get('dep-a');
-    expect(await stateMetric('dep-a')).toBe(0);
+    const breaker = registry.get('postgres-replica:dep-a');
+    expect(await stateMetric('postgres-replica:dep-a')).toBe(0);
 
     for (let i = 0; i < 3; i += 1) await expect(breaker.execute(failing)).rejects.toThrow('dependency down');
     expect(breaker.state).toBe('closed'); // under the volume threshold
     await expect(breaker.execute(failing)).rejects.toThrow('dependency down');
     expect(breaker.state).toBe('open');
-    expect(await stateMetric('dep-a')).toBe(2);
+    expect(await stateMetric('postgres-replica:dep-a')).toBe(2);
 
     let called = false;
     const rejected = await breaker.execute(async () => (called = true)).catch((e: unknown) => e);
@@ -60,10 +62,10 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
         () => 'fallback',
       ),
     ).toBe('fallback');
-    expect(await eventCount('dep-a', 'reject')).toBeGreaterThanOrEqual(2);
-    expect(await eventCount('dep-a', 'fallback')).toBeGreaterThanOrEqual(1);
+    expect(await eventCount('postgres-replica:dep-a', 'reject')).toBeGreaterThanOrEqual(2);
+    expect(await eventCount('postgres-replica:dep-a', 'fallback')).toBeGreaterThanOrEqual(1);
 
-    const listed = registry.list().find((b) => b.name === 'dep-a');
+    const listed = registry.list().find((b) => b.name === 'postgres-replica:dep-a');
     expect(listed).toMatchObject({ state: 'open', failures: 4 });
     const indicator = details.all()[0] as () => Promise<Record<string, { status: string }>>;
     const health = await indicator();
@@ -71,19 +73,19 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
 
     await sleep(400);
     expect(breaker.state).toBe('half-open');
-    expect(await stateMetric('dep-a')).toBe(1);
+    expect(await stateMetric('postgres-replica:dep-a')).toBe(1);
     expect(await breaker.execute(ok)).toBe('ok');
     expect(breaker.state).toBe('closed');
-    expect(await stateMetric('dep-a')).toBe(0);
-    expect(await eventCount('dep-a', 'close')).toBe(1);
+    expect(await stateMetric('postgres-replica:dep-a')).toBe(0);
+    expect(await eventCount('postgres-replica:dep-a', 'close')).toBe(1);
   });
 
   it('a failed probe while half-open opens it again', async () => {
     const { registry } = makeRegistry(
-      JSON.stringify({ 'dep-b': { volumeThreshold: 1, resetTimeoutMs: 200 } }),
+      JSON.stringify({ 'postgres-replica:dep-b': { volumeThreshold: 1, resetTimeoutMs: 200 } }),
     );
     registries.push(registry);
-    const breaker = registry.get('dep-b');
+    const breaker = registry.get('postgres-replica:dep-b');
     await breaker.execute(failing).catch(() => undefined);
     expect(breaker.state).toBe('open');
     await sleep(300);
@@ -94,10 +96,12 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
 
   it('a second outage soon after the first still opens it (rejects while open do not dilute the rate)', async () => {
     const { registry } = makeRegistry(
-      JSON.stringify({ 'dep-c': { volumeThreshold: 5, resetTimeoutMs: 200, rollingCountTimeoutMs: 10_000 } }),
+      JSON.stringify({
+        'postgres-replica:dep-c': { volumeThreshold: 5, resetTimeoutMs: 200, rollingCountTimeoutMs: 10_000 },
+      }),
     );
     registries.push(registry);
-    const breaker = registry.get('dep-c');
+    const breaker = registry.get('postgres-replica:dep-c');
     for (let i = 0; i < 5; i += 1) await breaker.execute(failing).catch(() => undefined);
     expect(breaker.state).toBe('open');
     // A long outage: many calls meet the open breaker.
@@ -110,21 +114,21 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
   });
 
   it('times out slow calls and counts them as failures; options resolve defaults < caller < CIRCUIT_BREAKERS', async () => {
-    const { registry } = makeRegistry(JSON.stringify({ 'dep-d': { timeoutMs: 50 } }));
+    const { registry } = makeRegistry(JSON.stringify({ 'postgres-replica:dep-d': { timeoutMs: 50 } }));
     registries.push(registry);
-    const breaker = registry.get('dep-d', { timeoutMs: 5_000, volumeThreshold: 1 });
+    const breaker = registry.get('postgres-replica:dep-d', { timeoutMs: 5_000, volumeThreshold: 1 });
     const slow = () => sleep(500).then(() => 'late');
     const started = performance.now();
     await expect(breaker.execute(slow)).rejects.toThrow();
     expect(performance.now() - started).toBeLessThan(400);
     expect(breaker.state).toBe('open');
-    expect(registry.get('dep-d')).toBe(breaker); // one breaker per name
+    expect(registry.get('postgres-replica:dep-d')).toBe(breaker); // one breaker per name
   });
 
   it('keeps per-destination breakers within a bound: evicted ones are shut down and leave no metric series', async () => {
     const { registry } = makeRegistry();
     registries.push(registry);
-    const fixed = registry.get('dep-fixed');
+    const fixed = registry.get('postgres-replica:dep-fixed');
     const hostBreaker = (i: number) =>
       registry.forDestination(`webhook:host-${i}.example`, { timeoutMs: 11_000, volumeThreshold: 3 });
     const first = hostBreaker(0);
@@ -146,7 +150,7 @@ describe('CircuitBreakerRegistry (opossum, real timers)', () => {
     // The recent ones are kept with their state; named dependencies are never evicted.
     expect(hostBreaker(hosts - 1)).toBe(hostBreaker(hosts - 1));
     expect(hostBreaker(hosts - 1).circuit.isShutdown).toBe(false);
-    expect(registry.get('dep-fixed')).toBe(fixed);
+    expect(registry.get('postgres-replica:dep-fixed')).toBe(fixed);
     expect(fixed.circuit.isShutdown).toBe(false);
     // A host seen again after eviction gets a fresh breaker that works.
     expect(await hostBreaker(0).execute(ok)).toBe('ok');

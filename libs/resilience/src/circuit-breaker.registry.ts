@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
-import { InjectConfig, type AppConfig, type BreakerOptions } from '@platform/config';
+import { InjectConfig, type AppConfig, type BreakerName, type BreakerOptions } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { BREAKER_EVENTS, breakerEventsCounter, breakerStateGauge, STATE_VALUE } from './breaker-metrics';
@@ -60,7 +60,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
   }
 
   /** The breaker for `name`, created on first use with `defaults` for this kind of dependency. */
-  get(name: string, defaults: BreakerOptions = {}): NamedBreaker {
+  get(name: BreakerName, defaults: BreakerOptions = {}): NamedBreaker {
     const existing = this.breakers.get(name);
     if (existing) return existing;
     const breaker = this.create(name, defaults);
@@ -73,7 +73,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
    * MAX_DESTINATION_BREAKERS are kept, least recently used evicted. Use it for one call at a time and
    * ask again for the next; do not keep it.
    */
-  forDestination(name: string, defaults: BreakerOptions = {}): NamedBreaker {
+  forDestination(name: BreakerName, defaults: BreakerOptions = {}): NamedBreaker {
     const existing = this.destinations.get(name);
     if (existing) return existing;
     const breaker = this.create(name, defaults);
@@ -81,7 +81,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
     return breaker;
   }
 
-  private create(name: string, defaults: BreakerOptions): NamedBreaker {
+  private create(name: BreakerName, defaults: BreakerOptions): NamedBreaker {
     const options = { ...DEFAULT_BREAKER_OPTIONS, ...defaults, ...this.config.circuitBreakers[name] };
     const circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
       name,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { InjectConfig, type AppConfig } from '@platform/config';
+import { BREAKERS, InjectConfig, type AppConfig } from '@platform/config';
 import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry, type NamedBreaker } from '@platform/resilience';
 import type { BucketDecision, BucketLimits } from './bucket-math';
@@ -10,7 +10,7 @@ import { RedisTokenBucket } from './redis-token-bucket';
 import { decisionsCounter, fallbackCounter, leaseRequestsCounter } from './throttle-metrics';
 
 /** Breaker name for Redis as used by throttling; tune it with CIRCUIT_BREAKERS={"redis-throttle":{…}}. */
-export const THROTTLE_BREAKER = 'redis-throttle';
+export const THROTTLE_BREAKER = BREAKERS.redisThrottle;
 
 export interface BucketRequest {
   /** Identity of the bucket, e.g. `key:<apiKeyId>` or `ip:<address>`. */

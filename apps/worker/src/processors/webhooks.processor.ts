@@ -1,6 +1,6 @@
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { InjectConfig, type AppConfig } from '@platform/config';
+import { BREAKER_FAMILIES, InjectConfig, type AppConfig } from '@platform/config';
 import { ENABLED_WEBHOOK_SUBSCRIPTIONS } from '@platform/database';
 import {
   ProcessorFor,
@@ -48,7 +48,7 @@ export class WebhooksProcessor extends QueueProcessorHost<'webhooks'> {
     if (!subscription) return { skipped: 'subscription removed or disabled' };
     const host = new URL(subscription.url).host;
     const { timeoutMs, deliveryTimeoutMs } = this.config.webhooks;
-    const breaker = this.breakers.forDestination(`webhook:${host}`, {
+    const breaker = this.breakers.forDestination(`${BREAKER_FAMILIES.webhook}${host}`, {
       // A backstop: the delivery's own deadline ends the attempt first.
       timeoutMs: deliveryTimeoutMs + 1_000,
       volumeThreshold: 3,

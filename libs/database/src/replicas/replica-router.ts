@@ -3,7 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { InjectConfig, type AppConfig } from '@platform/config';
+import { BREAKER_FAMILIES, BREAKERS, InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
@@ -81,12 +81,12 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
       redis,
       config.redis.keyPrefix,
       db.readYourWritesTtlMs,
-      breakers.get('redis-write-lsn', { timeoutMs: 250, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
+      breakers.get(BREAKERS.redisWriteLsn, { timeoutMs: 250, volumeThreshold: 5, resetTimeoutMs: 5_000 }),
     );
     this.replicas = db.replicaUrls.map((url, index) => {
       const name = uniqueName(hostLabel(url), index, db.replicaUrls);
       // The breaker outlives a pool acquire, so it never abandons a connection that arrives late.
-      const breaker = breakers.get(`postgres-replica:${name}`, {
+      const breaker = breakers.get(`${BREAKER_FAMILIES.postgresReplica}${name}`, {
         timeoutMs: db.acquireTimeoutMs * 2 + 1_000,
         volumeThreshold: 3,
         resetTimeoutMs: Math.max(2_000, db.replicaCheckIntervalMs * 2),
