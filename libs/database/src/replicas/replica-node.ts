@@ -2,6 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import type { NamedBreaker } from '@platform/resilience';
 import { formatLsn, parseLsn } from './lsn';
 import { ProbeConnection } from './probe-connection';
+import { isInRotation, rotationDecision, type ProbeResult, type RotationDecision } from './replica-rotation';
 
 export interface ReplicaSettings {
   url: string;
@@ -71,18 +72,17 @@ export class ReplicaNode {
   }
 
   get inRotation(): boolean {
-    return this.reachable && !this.failedSince && this.isRecentEnough() && this.breaker.allowsCalls;
-  }
-
-  /**
-   * Within the time limit, or within the byte limit of the primary's position (as GitLab's load balancer
-   * does): replay timestamps jump after an idle primary writes again, so time alone would eject a
-   * replica that is only a few bytes behind.
-   */
-  private isRecentEnough(): boolean {
-    if (this.lagMs === undefined) return false;
-    if (this.lagMs <= this.maxLagMs) return true;
-    return this.lagBytes !== undefined && this.lagBytes <= BigInt(this.maxLagBytes);
+    // Evaluated on every read, not stored per probe: the breaker opens and half-opens between probes.
+    return isInRotation(
+      {
+        reachable: this.reachable,
+        readFailed: this.failedSince !== undefined,
+        lagMs: this.lagMs,
+        lagBytes: this.lagBytes,
+        breakerAllowsCalls: this.breaker.allowsCalls,
+      },
+      { maxLagMs: this.maxLagMs, maxLagBytes: this.maxLagBytes },
+    );
   }
 
   /** True when the last probe saw this replica at or past `lsn`. */
@@ -96,8 +96,13 @@ export class ReplicaNode {
     this.reason = `read failed: ${error.message}`;
   }
 
-  /** `primaryLsn`: the primary's position read just before this round, when it could be read. */
-  async probe(timeoutMs: number, primaryLsn?: bigint): Promise<void> {
+  /**
+   * `primaryLsn`: the primary's position read just before this round, when it could be read. Applies
+   * the rotation rule to what the probe saw and returns its decision (the prober logs transitions).
+   */
+  async probe(timeoutMs: number, primaryLsn?: bigint): Promise<RotationDecision> {
+    const wasInRotation = this.inRotation;
+    let result: ProbeResult;
     try {
       const rows = await this.probeConnection.query<{
         in_recovery: boolean;
@@ -106,27 +111,34 @@ export class ReplicaNode {
         replay_age_ms: number;
       }>(PROBE_SQL, timeoutMs);
       const row = rows[0];
-      this.reachable = true;
-      this.checkedAt = new Date();
-      this.replayLsn = row.replay_lsn ? parseLsn(row.replay_lsn) : undefined;
-      this.lagMs = row.caught_up ? 0 : Math.max(0, Math.round(row.replay_age_ms));
-      this.lagBytes =
-        primaryLsn === undefined || this.replayLsn === undefined
-          ? undefined
-          : primaryLsn > this.replayLsn
-            ? primaryLsn - this.replayLsn
-            : 0n;
-      this.failedSince = undefined;
-      if (!row.in_recovery) this.reason = 'not in recovery (promoted?); serving reads';
-      else if (!this.isRecentEnough())
-        this.reason = `lag ${this.lagMs} ms over ${this.maxLagMs} ms and ${this.lagBytes ?? '?'} bytes behind`;
-      else if (!this.breaker.allowsCalls) this.reason = 'breaker open';
-      else this.reason = undefined;
+      // Inside the try: an answer that cannot be read (no row, a malformed LSN) counts as unreachable.
+      result = {
+        ok: true,
+        inRecovery: row.in_recovery,
+        replayLsn: row.replay_lsn ? parseLsn(row.replay_lsn) : undefined,
+        caughtUp: row.caught_up,
+        replayAgeMs: row.replay_age_ms,
+        primaryLsn,
+      };
     } catch (error) {
-      this.reachable = false;
-      this.checkedAt = new Date();
-      this.reason = `unreachable: ${(error as Error).message}`;
+      result = { ok: false, error: error as Error };
     }
+    const decision = rotationDecision(result, {
+      wasInRotation,
+      breakerAllowsCalls: this.breaker.allowsCalls,
+      maxLagMs: this.maxLagMs,
+      maxLagBytes: this.maxLagBytes,
+    });
+    this.reachable = decision.reachable;
+    this.checkedAt = new Date();
+    if (decision.reachable) {
+      this.replayLsn = decision.measures.replayLsn;
+      this.lagMs = decision.measures.lagMs;
+      this.lagBytes = decision.measures.lagBytes;
+      this.failedSince = undefined;
+    }
+    this.reason = decision.reason;
+    return decision;
   }
 
   status(): ReplicaStatus {

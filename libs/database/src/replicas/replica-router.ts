@@ -1,18 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { BREAKER_FAMILIES, BREAKERS, InjectConfig, type AppConfig } from '@platform/config';
 import { HealthDetailsRegistry } from '@platform/health';
 import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
-import {
-  currentConsistency,
-  readFromPrimary,
-  updateScopes,
-  type ConsistencyState,
-} from './consistency-context';
 import {
   addPoolSource,
   poolConnectionsGauge,
@@ -23,14 +17,11 @@ import {
   type PoolCounts,
 } from './db-metrics';
 import { hostLabel } from './host-label';
-import { parseLsn } from './lsn';
-import { ProbeConnection } from './probe-connection';
+import { ReadRouter, type Acquired } from './read-router';
 import { ReplicaNode, type ReplicaStatus } from './replica-node';
-import { trackPrimary, trackReplica } from './tracked-connection';
+import { ReplicaProber } from './replica-prober';
 import { WriteLsnStore } from './write-lsn.store';
-
-type Acquired = [PoolClient, (error?: Error) => void];
-type AcquireOutcome = { client: PoolClient } | { busy: Error } | { failed: Error };
+import { WriteTracker } from './write-tracker';
 
 /** The parts of TypeORM's PostgresDriver (1.1) that the router takes over. */
 interface RoutedDriver {
@@ -40,14 +31,14 @@ interface RoutedDriver {
   obtainSlaveConnection(): Promise<Acquired>;
 }
 
-const POOL_TIMEOUT = /timeout exceeded when trying to connect/i;
-
 /**
  * Read-replica routing under TypeORM. TypeORM already sends `find*` and select query builders to a
  * "slave" query runner and everything else (query(), transactions, writes) to the master; the router
  * replaces the driver's slave choice (random, no health) with: a replica in rotation that has replayed
  * the caller's last write, else the primary. It also wraps primary connections to record each caller's
  * write LSN after commit, counts statements per target, probes replicas, and reports pools and lag.
+ * The router patches the driver and reports; the work is done by its parts: ReadRouter (where a read
+ * runs), WriteTracker (write positions), ReplicaProber (probe rounds; the rule is replica-rotation.ts).
  */
 @Injectable()
 export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
@@ -59,15 +50,14 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   private readonly primaryReads = primaryReadsCounter();
   private readonly lagGauge = replicaLagGauge();
   private readonly rotationGauge = replicaInRotationGauge();
-  private probeTimer?: NodeJS.Timeout;
-  private probing = false;
-  private nextReplica = 0;
+  private readonly writes: WriteTracker;
+  private readonly reads: ReadRouter;
+  private readonly prober: ReplicaProber;
   private removePoolSource?: () => void;
   private originalMaster?: () => Promise<Acquired>;
-  private readonly primaryProbe: ProbeConnection;
 
   constructor(
-    @InjectConfig() private readonly config: AppConfig,
+    @InjectConfig() config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() redis: RedisClient,
     breakers: CircuitBreakerRegistry,
@@ -76,7 +66,6 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   ) {
     const db = config.database;
     this.primaryName = hostLabel(db.url);
-    this.primaryProbe = new ProbeConnection(db.url, 'platform-probe');
     this.lsnStore = new WriteLsnStore(
       redis,
       config.redis.keyPrefix,
@@ -106,6 +95,27 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
         db.maxReplicaLagBytes,
       );
     });
+    this.writes = new WriteTracker(
+      this.dataSource,
+      this.lsnStore,
+      this.routesReads,
+      this.queries,
+      this.logger,
+    );
+    this.reads = new ReadRouter(
+      this.replicas,
+      this.lsnStore,
+      () => this.obtainPrimary(),
+      { queries: this.queries, primaryReads: this.primaryReads, rotation: this.rotationGauge },
+      this.logger,
+    );
+    this.prober = new ReplicaProber(
+      db.url,
+      this.replicas,
+      db.replicaCheckIntervalMs,
+      { lag: this.lagGauge, rotation: this.rotationGauge },
+      this.logger,
+    );
     this.attach();
   }
 
@@ -114,16 +124,14 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     this.removePoolSource = addPoolSource(() => this.pools());
     this.healthDetails.register('database', () => this.healthDetail());
     if (this.replicas.length > 0) {
-      void this.probeAll();
-      this.probeTimer = setInterval(() => void this.probeAll(), this.config.database.replicaCheckIntervalMs);
-      this.probeTimer.unref();
+      this.prober.start();
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.probeTimer);
+    this.prober.stop();
     this.removePoolSource?.();
-    await Promise.all([...this.replicas.map((r) => r.close()), this.primaryProbe.close()]);
+    await Promise.all([...this.replicas.map((r) => r.close()), this.prober.close()]);
   }
 
   /**
@@ -131,21 +139,16 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
    * the users a batch touched), so code running as those keys later (the worker, other callers)
    * reads only from replicas that have replayed it. Call after the write committed.
    */
-  async rememberWrite(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0 || !this.routesReads) return;
-    const lsn = await this.writePosition();
-    await Promise.all(keys.map((key) => this.lsnStore.record(key, lsn)));
+  rememberWrite(keys: readonly string[]): Promise<void> {
+    return this.writes.rememberWrite(keys);
   }
 
   /**
    * The primary's current WAL position: at or after every write committed so far, so a replica that
    * has replayed it has them all (a cache invalidation carries it to every instance).
    */
-  async writePosition(): Promise<bigint> {
-    const [row] = await readFromPrimary(() =>
-      this.dataSource.query<Array<{ lsn: string }>>('SELECT pg_current_wal_lsn()::text AS lsn'),
-    );
-    return parseLsn(row.lsn);
+  writePosition(): Promise<bigint> {
+    return this.writes.writePosition();
   }
 
   /**
@@ -165,33 +168,8 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs one probe round now (tests and the interval use it). */
-  async probeAll(): Promise<void> {
-    if (this.probing) return;
-    this.probing = true;
-    try {
-      // Not shorter than a second: on a loaded host a slow answer is not a dead replica.
-      const timeoutMs = Math.min(5_000, Math.max(1_000, this.config.database.replicaCheckIntervalMs));
-      const primaryLsn = await this.primaryProbe
-        .query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn', timeoutMs)
-        .then((rows) => parseLsn(rows[0].lsn))
-        .catch(() => undefined);
-      await Promise.all(this.replicas.map((r) => this.probeOne(r, timeoutMs, primaryLsn)));
-    } finally {
-      this.probing = false;
-    }
-  }
-
-  private async probeOne(replica: ReplicaNode, timeoutMs: number, primaryLsn?: bigint): Promise<void> {
-    const wasInRotation = replica.inRotation;
-    await replica.probe(timeoutMs, primaryLsn);
-    if (replica.lagMs !== undefined && replica.reachable) {
-      this.lagGauge.set({ replica: replica.name }, replica.lagMs / 1000);
-    }
-    this.rotationGauge.set({ replica: replica.name }, replica.inRotation ? 1 : 0);
-    if (wasInRotation !== replica.inRotation) {
-      if (replica.inRotation) this.logger.log({ msg: 'replica back in rotation', replica: replica.name });
-      else this.logger.warn({ msg: 'replica left rotation', replica: replica.name, reason: replica.reason });
-    }
+  probeAll(): Promise<void> {
+    return this.prober.probeAll();
   }
 
   /** Takes over TypeORM's connection choice on this data source's driver. */
@@ -201,133 +179,16 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     this.originalMaster = originalMaster;
     driver.obtainMasterConnection = async () => {
       const [client, release] = await originalMaster();
-      return [this.trackPrimaryClient(client), release];
+      return [this.writes.track(client), release];
     };
-    driver.obtainSlaveConnection = () => this.obtainReadConnection();
+    driver.obtainSlaveConnection = () => this.reads.obtainReadConnection();
     // Select query builders ask for a "slave" runner only when the driver says it is replicated.
     driver.isReplicated = true;
   }
 
-  private trackPrimaryClient(client: PoolClient): PoolClient {
-    return trackPrimary(client, {
-      target: 'primary',
-      onQuery: () => this.queries.inc({ target: 'primary' }),
-      onCommittedWrite: async (readLsn) => {
-        const state = currentConsistency();
-        if (!state || !this.routesReads) return;
-        // No caller to remember it for: keep this scope's later reads on the primary (no LSN needed).
-        if (!state.callerKey) {
-          updateScopes(state, (scope) => (scope.primaryOnly = true));
-          return;
-        }
-        const lsn = parseLsn(await readLsn());
-        updateScopes(state, (scope) => {
-          if (scope.requiredLsn === undefined || lsn > scope.requiredLsn) scope.requiredLsn = lsn;
-          scope.lsnLoad ??= Promise.resolve();
-        });
-        try {
-          await this.lsnStore.record(state.callerKey, lsn);
-        } catch (error) {
-          this.logger.warn({
-            msg: 'could not record the write position in Redis; other instances may read stale data for this caller',
-            err: (error as Error).message,
-          });
-        }
-      },
-    });
-  }
-
   private async obtainPrimary(): Promise<Acquired> {
     const [client, release] = await this.originalMaster!();
-    return [this.trackPrimaryClient(client), release];
-  }
-
-  private async obtainReadConnection(): Promise<Acquired> {
-    const replica = await this.chooseReplica(currentConsistency());
-    if (!replica) return this.obtainPrimary();
-    const outcome: AcquireOutcome = await replica.breaker
-      .execute<AcquireOutcome>(async () => {
-        try {
-          return { client: await replica.acquire() };
-        } catch (error) {
-          // An exhausted pool is load, not a broken replica: answer it without tripping the breaker.
-          if (POOL_TIMEOUT.test((error as Error).message)) return { busy: error as Error };
-          throw error;
-        }
-      })
-      .catch((error: unknown) => ({ failed: error as Error }));
-    if ('busy' in outcome) throw outcome.busy;
-    if ('failed' in outcome) {
-      replica.markFailed(outcome.failed);
-      this.rotationGauge.set({ replica: replica.name }, 0);
-      this.primaryReads.inc({ reason: 'replica_failed' });
-      return this.obtainPrimary();
-    }
-    const client = outcome.client;
-    const tracked = trackReplica(client, {
-      target: replica.name,
-      onQuery: () => this.queries.inc({ target: replica.name }),
-      onFailure: async (error, sql, params) => {
-        replica.markFailed(error);
-        this.rotationGauge.set({ replica: replica.name }, 0);
-        this.primaryReads.inc({ reason: 'replica_failed' });
-        this.logger.warn({
-          msg: 'read failed on replica; retried on primary',
-          replica: replica.name,
-          err: error.message,
-        });
-        const [primary, release] = await this.obtainPrimary();
-        try {
-          return await primary.query(sql, params);
-        } finally {
-          release();
-        }
-      },
-    });
-    return [tracked, (error?: Error) => client.release(error)];
-  }
-
-  /** A replica for this read, or undefined for the primary (counting why, when replicas exist). */
-  private async chooseReplica(state: ConsistencyState | undefined): Promise<ReplicaNode | undefined> {
-    if (this.replicas.length === 0) return undefined;
-    if (state?.primaryOnly) return this.toPrimary('primary_requested');
-    const inRotation = this.replicas.filter((r) => r.inRotation);
-    if (inRotation.length === 0) return this.toPrimary('no_replica_in_rotation');
-    let candidates = inRotation;
-    if (state?.callerKey) {
-      const loaded = await this.loadRequiredLsn(state);
-      if (!loaded) return this.toPrimary('lsn_unknown');
-      const required = state.requiredLsn;
-      if (required !== undefined) candidates = inRotation.filter((r) => r.hasReplayed(required));
-      if (candidates.length === 0) return this.toPrimary('replicas_behind');
-    }
-    const floor = state?.floorLsn;
-    if (floor !== undefined) {
-      candidates = candidates.filter((r) => r.hasReplayed(floor));
-      if (candidates.length === 0) return this.toPrimary('replicas_behind_invalidation');
-    }
-    this.nextReplica = (this.nextReplica + 1) % candidates.length;
-    return candidates[this.nextReplica];
-  }
-
-  private toPrimary(reason: string): undefined {
-    this.primaryReads.inc({ reason });
-    return undefined;
-  }
-
-  /** Loads the caller's write mark once per context; false when the store could not answer. */
-  private async loadRequiredLsn(state: ConsistencyState): Promise<boolean> {
-    state.lsnLoad ??= this.lsnStore.load(state.callerKey!).then((lsn) => {
-      if (lsn !== undefined && (state.requiredLsn === undefined || lsn > state.requiredLsn)) {
-        state.requiredLsn = lsn;
-      }
-    });
-    try {
-      await state.lsnLoad;
-      return true;
-    } catch {
-      return false;
-    }
+    return [this.writes.track(client), release];
   }
 
   private pools(): Array<{ host: string; counts: PoolCounts }> {
