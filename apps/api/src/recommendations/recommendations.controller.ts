@@ -22,7 +22,7 @@ import {
 } from '@platform/recommendations';
 import { batchQuerySchema, batchResponseSchema, userParamsSchema } from './recommendations.schemas';
 import { assertBatchWithinTier } from './batch-limit';
-import { RecommendationsService } from './recommendations.service';
+import { RECOMMENDATION_CACHE_TTL, RecommendationsService } from './recommendations.service';
 import { userRecommendationsTags } from './user-cache-tags';
 
 // Routes (full paths, for grep): GET /v1/users/:userId/recommendations, GET /v1/recommendations, POST
@@ -45,7 +45,7 @@ export class RecommendationsController {
   @ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the ETag' })
   @ApiErrors(400, 404)
   // The same for every key of a tenant (users are the tenant's), so one cached copy per tenant.
-  @CachedResponse({ ttlMs: 3_600_000, l1TtlMs: 60_000, scope: 'tenant', tags: userRecommendationsTags })
+  @CachedResponse({ ...RECOMMENDATION_CACHE_TTL, scope: 'tenant', tags: userRecommendationsTags })
   async one(
     @CurrentCaller() caller: Caller,
     @Param(new ZodValidationPipe(userParamsSchema, 'params')) params: { userId: string },

@@ -9,12 +9,17 @@ import {
   type RecommendationBody,
 } from '@platform/recommendations';
 
-const TTL_MS = 3_600_000;
-const L1_TTL_MS = 60_000;
+/**
+ * How long a user's recommendation is cached, by both entries that hold it: the object (batch reads,
+ * and the single read's handler) and the single read's HTTP response (its serialized bytes and ETag,
+ * what the cached-read fast path answers from). Both carry the user's tag, so one invalidation drops
+ * both on every instance; the long TTL is only a backstop.
+ */
+export const RECOMMENDATION_CACHE_TTL = { ttlMs: 3_600_000, l1TtlMs: 60_000 } as const;
+
 const key = (tenantId: string, userId: string) => `recs:v1:${tenantId}:${userId}`;
 const entryOptions = (tenantId: string, userId: string) => ({
-  ttlMs: TTL_MS,
-  l1TtlMs: L1_TTL_MS,
+  ...RECOMMENDATION_CACHE_TTL,
   tags: [recommendationsCacheTag(tenantId, userId)],
 });
 
