@@ -4,7 +4,7 @@ import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
-import { HttpExceptionFilter } from '@platform/http';
+import { HttpExceptionFilter, LifecycleModule } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { QueueModule } from '@platform/queue';
 import { RedisModule } from '@platform/redis';
@@ -29,6 +29,7 @@ export class ApiModule {
         RedisModule,
         DatabaseModule,
         MetricsModule.forRoot({ port: config.http.metricsPort, host: config.http.host }),
+        LifecycleModule,
         HealthModule,
         ResilienceModule,
         TieredCacheModule,

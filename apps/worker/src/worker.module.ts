@@ -4,7 +4,7 @@ import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
-import { HttpExceptionFilter } from '@platform/http';
+import { HttpExceptionFilter, LifecycleModule } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { QueueModule, QueueWorkerModule } from '@platform/queue';
 import { RedisModule } from '@platform/redis';
@@ -24,6 +24,7 @@ export class WorkerModule {
         RedisModule,
         DatabaseModule,
         MetricsModule.forRoot(),
+        LifecycleModule,
         HealthModule,
         ResilienceModule,
         TieredCacheModule,

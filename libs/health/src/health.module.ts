@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LifecycleState } from '@platform/http';
+import { LifecycleModule } from '@platform/http';
 import { HealthController } from './health.controller';
 import { HealthDetailsRegistry } from './health-details.registry';
 import { RedisHealthIndicator } from './redis.indicator';
@@ -9,10 +9,10 @@ import { RedisHealthIndicator } from './redis.indicator';
 @Global()
 @Module({
   // Readiness failures are answered to the probe; logging each one would flood the log during an outage.
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), LifecycleModule],
   controllers: [HealthController],
-  providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
+  providers: [HealthDetailsRegistry, RedisHealthIndicator],
   // TerminusModule is re-exported so any lib can build indicators with HealthIndicatorService.
-  exports: [TerminusModule, LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
+  exports: [TerminusModule, HealthDetailsRegistry, RedisHealthIndicator],
 })
 export class HealthModule {}
