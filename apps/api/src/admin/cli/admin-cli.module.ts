@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
-import { HealthModule } from '@platform/health';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
@@ -27,7 +26,6 @@ export class AdminCliModule {
         RedisModule,
         DatabaseModule,
         MetricsModule.forRoot(),
-        HealthModule,
         ResilienceModule,
         TieredCacheModule,
         TypeOrmModule.forFeature([ApiKey]),
