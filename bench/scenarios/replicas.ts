@@ -20,7 +20,6 @@ import {
   seedDefaultTiers,
   Tier,
 } from '@platform/database';
-import { HealthModule } from '@platform/health';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import type { BenchOptions, BenchResult, Scenario } from '../bench-contract';
@@ -122,7 +121,7 @@ interface Routed {
 async function openRouted(env: Record<string, string>): Promise<Routed> {
   const config = loadConfig({ ...env, REDIS_KEY_PREFIX: `bench:${randomBytes(4).toString('hex')}:` });
   @Module({
-    imports: [ConfigModule.forRoot({ config }), RedisModule, HealthModule, ResilienceModule, DatabaseModule],
+    imports: [ConfigModule.forRoot({ config }), RedisModule, ResilienceModule, DatabaseModule],
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });

@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HealthIndicatorService } from '@nestjs/terminus';
 import { createCache } from 'cache-manager';
 import { CACHE_L2_BREAKER, TieredCache } from '@platform/cache';
 import { currentEnv, loadConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { closeRedis, createRedis, waitUntilReady } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { randomBytes } from 'node:crypto';
@@ -93,11 +91,7 @@ export const run: Scenario = async (options): Promise<BenchResult> => {
   const loadMs = Number(options.flags['load-ms'] ?? 5);
   const prefix = `bench:stampede:${randomBytes(4).toString('hex')}:`;
   const config = loadConfig({ ...currentEnv(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' });
-  const breakers = new CircuitBreakerRegistry(
-    config,
-    new HealthDetailsRegistry(),
-    {} as HealthIndicatorService,
-  );
+  const breakers = new CircuitBreakerRegistry(config);
   const one = await openTiered(config, breakers);
   const two = await openTiered(config, breakers);
   const manager = createCache({ ttl: 60_000 });

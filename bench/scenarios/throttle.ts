@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { currentEnv, loadConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { ThrottleService, type BucketRequest } from '@platform/throttling';
 import type { BenchOptions, Scenario } from '../bench-contract';
@@ -77,11 +75,7 @@ export const run: Scenario = async (options: BenchOptions) => {
   const prefix = `bench:${randomBytes(4).toString('hex')}:`;
   const config = loadConfig({ ...currentEnv(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
   const redis = new Redis(config.redis.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-  const breakers = new CircuitBreakerRegistry(
-    config,
-    new HealthDetailsRegistry(),
-    new HealthIndicatorService(),
-  );
+  const breakers = new CircuitBreakerRegistry(config);
   const throttle = new ThrottleService(redis, config, breakers);
   const hot: BucketRequest = { key: 'hot', tier: 'bench', limits: LIMITS };
   const distinct = (i: number): BucketRequest => ({ key: `k${i % keyCount}`, tier: 'bench', limits: LIMITS });

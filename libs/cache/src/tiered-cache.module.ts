@@ -7,11 +7,9 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { APP_CONFIG, BREAKERS, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { REDIS_COMMANDS, REDIS_SUBSCRIBER, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
@@ -77,24 +75,10 @@ const cacheManagerProvider: Provider = {
   exports: [TieredCache, CACHE_MANAGER, HttpCacheInterceptor],
 })
 export class TieredCacheModule implements OnModuleInit, OnApplicationShutdown {
-  constructor(
-    @Inject(TieredCache) private readonly cache: TieredCache,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
+  constructor(@Inject(TieredCache) private readonly cache: TieredCache) {}
 
   async onModuleInit(): Promise<void> {
     await this.cache.start();
-    this.healthDetails.register('cache', () => {
-      const details = {
-        l1Entries: this.cache.l1Entries,
-        l1Bytes: this.cache.l1Bytes,
-        l2Breaker: this.cache.breakerState,
-      };
-      const session = this.indicators.check('cache');
-      // Running on L1 alone still serves every request: degraded, not down.
-      return this.cache.breakerState === 'closed' ? session.up(details) : session.degraded(details);
-    });
   }
 
   // Before RedisModule closes the connections (that happens in onApplicationShutdown).

@@ -128,6 +128,11 @@ export class TieredCache {
     return this.breaker.state;
   }
 
+  /** L1 size and the L2 breaker's state, as /health/detailed shows them (`cache`). */
+  status(): { l1Entries: number; l1Bytes: number; l2Breaker: string } {
+    return { l1Entries: this.l1Entries, l1Bytes: this.l1Bytes, l2Breaker: this.breakerState };
+  }
+
   /**
    * The L1 copy, synchronously, or undefined (then look up with `get`/`wrap`, which count the miss).
    * For the cached-read fast path: L1 is kept exact by the invalidation bus.

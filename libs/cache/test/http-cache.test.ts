@@ -2,7 +2,6 @@ import {
   Controller,
   Delete,
   Get,
-  Global,
   Injectable,
   Module,
   Param,
@@ -14,14 +13,12 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TerminusModule } from '@nestjs/terminus';
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
 import { CachedResponse, HttpCacheInterceptor, TieredCache, TieredCacheModule } from '@platform/cache';
 import { ConfigModule } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
@@ -84,29 +81,13 @@ class ItemsController {
   }
 }
 
-@Global()
-/** What HealthModule provides to the resilience and cache modules, without its Postgres indicator. */
-@Global()
-@Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
-  providers: [HealthDetailsRegistry],
-  exports: [HealthDetailsRegistry, TerminusModule],
-})
-class HealthDetailsModule {}
-
 describe('CachedResponse interceptor (real Redis, real HTTP)', () => {
   let app: NestFastifyApplication;
   let base: string;
 
   beforeAll(async () => {
     @Module({
-      imports: [
-        ConfigModule.forRoot({ env: testEnv() }),
-        RedisModule,
-        HealthDetailsModule,
-        ResilienceModule,
-        TieredCacheModule,
-      ],
+      imports: [ConfigModule.forRoot({ env: testEnv() }), RedisModule, ResilienceModule, TieredCacheModule],
       controllers: [ItemsController],
       // As an app's request pipeline registers it.
       providers: [HeaderCallerGuard, { provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor }],

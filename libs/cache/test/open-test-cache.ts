@@ -1,7 +1,5 @@
-import type { HealthIndicatorService } from '@nestjs/terminus';
 import { TieredCache, CACHE_L2_BREAKER, type ReadFence } from '@platform/cache';
 import { loadConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { closeRedis, createRedis, waitUntilReady, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
@@ -34,11 +32,7 @@ export async function openTestCache(
   const subscriber = createRedis('subscriber', settings);
   for (const client of [redis, subscriber]) client.on('error', () => undefined);
   await Promise.all([waitUntilReady(redis, 2_000), waitUntilReady(subscriber, 2_000)]);
-  const breakers = new CircuitBreakerRegistry(
-    config,
-    new HealthDetailsRegistry(),
-    {} as HealthIndicatorService,
-  );
+  const breakers = new CircuitBreakerRegistry(config);
   const cache = new TieredCache(
     { keyPrefix: config.redis.keyPrefix, ...config.cache },
     redis,

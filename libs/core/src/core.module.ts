@@ -4,7 +4,7 @@ import { TieredCacheModule } from '@platform/cache';
 import { ConfigModule, type AppConfig } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
-import { HttpExceptionFilter } from '@platform/http';
+import { HttpExceptionFilter, LifecycleModule } from '@platform/http';
 import { MetricsModule } from '@platform/observability';
 import { RedisModule } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
@@ -19,7 +19,7 @@ export interface CoreOptions {
 
 /**
  * What every process of the platform runs, whatever its job: configuration, Redis and Postgres
- * connections, metrics, health probes, circuit breakers, the tiered cache and one JSON error envelope.
+ * connections, metrics, the lifecycle state and the health probes built on it, circuit breakers, the tiered cache and one JSON error envelope.
  * The API, the worker and the admin CLI import this and then only what is theirs, so the three
  * cannot drift apart.
  */
@@ -33,6 +33,7 @@ export class CoreModule {
       MetricsModule.forRoot(
         options.metricsPort === undefined ? {} : { port: options.metricsPort, host: config.http.host },
       ),
+      LifecycleModule,
       HealthModule,
       ResilienceModule,
       TieredCacheModule,

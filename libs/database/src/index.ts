@@ -3,6 +3,7 @@ export { postgresOptions, type PostgresOptions } from './data-source-options';
 export { ensureDatabase, dropDatabase, runMigrations, applyDatabaseSettings } from './database-admin';
 export { primaryDataSourceOptions, migrationTargetUrl } from './primary/primary-data-source';
 export { PrimaryLocator, NotPrimaryError, probeRole, type HostRole } from './primary/primary-locator';
+export { PrimaryReadiness } from './primary/primary-readiness';
 export { assertPostgresVersion, UnsupportedPostgresError } from './server-version';
 export { ENTITIES, MIGRATIONS } from './schema';
 export { Tier } from './entities/tier.entity';

@@ -4,7 +4,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthIndicatorFunctio
 import type { FastifyReply } from 'fastify';
 import { LifecycleState } from '@platform/http';
 import { AdminTokenGuard } from '@platform/security';
-import { HealthDetailsRegistry } from './health-details.registry';
+import { ComponentIndicators } from './component-indicators';
 import { RedisHealthIndicator } from './redis.indicator';
 
 // Routes (full paths, for grep): GET /health, GET /readyz, GET /health/detailed
@@ -16,7 +16,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisHealthIndicator,
     private readonly lifecycle: LifecycleState,
-    private readonly details: HealthDetailsRegistry,
+    private readonly components: ComponentIndicators,
   ) {}
 
   /** Liveness: the process answers. No dependency is checked, so a Redis outage never restarts pods. */
@@ -26,7 +26,7 @@ export class HealthController {
   }
 
   /**
-   * Readiness, "this instance can serve": not draining, and every registered readiness check up (the
+   * Readiness, "this instance can serve": not draining, and every readiness component up (the
    * Postgres primary, reached on a connection outside the busy pool; the worker's consumers). Redis
    * is reported but cannot fail it: without Redis the API still serves (L1 cache, local rate limits,
    * writes held in the outbox), and Redis is shared, so failing on it would take every pod out of
@@ -44,7 +44,7 @@ export class HealthController {
     return this.run(reply, [
       ...this.readinessChecks(),
       () => this.redis.topology('redisTopology'),
-      ...this.details.all(),
+      ...this.components.details(),
     ]);
   }
 
@@ -54,7 +54,7 @@ export class HealthController {
         const session = this.indicators.check('lifecycle');
         return this.lifecycle.isShuttingDown ? session.down({ message: 'shutting down' }) : session.up();
       },
-      ...this.details.readinessChecks(),
+      ...this.components.readiness(),
       () => this.redis.readiness('redis'),
     ];
   }

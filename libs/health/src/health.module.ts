@@ -1,18 +1,21 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LifecycleState } from '@platform/http';
+import { LifecycleModule } from '@platform/http';
+import { ComponentIndicators } from './component-indicators';
 import { HealthController } from './health.controller';
-import { HealthDetailsRegistry } from './health-details.registry';
 import { RedisHealthIndicator } from './redis.indicator';
 
-/** /health, /readyz and /health/detailed, the same on both apps. */
+/**
+ * /health, /readyz and /health/detailed, the same on both apps. The components (database, cache,
+ * queues, breakers, workers) only expose their status; ComponentIndicators turns whichever of them the
+ * application has into Terminus indicators.
+ */
 @Global()
 @Module({
   // Readiness failures are answered to the probe; logging each one would flood the log during an outage.
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), LifecycleModule],
   controllers: [HealthController],
-  providers: [LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
-  // TerminusModule is re-exported so any lib can build indicators with HealthIndicatorService.
-  exports: [TerminusModule, LifecycleState, HealthDetailsRegistry, RedisHealthIndicator],
+  providers: [ComponentIndicators, RedisHealthIndicator],
+  exports: [RedisHealthIndicator],
 })
 export class HealthModule {}

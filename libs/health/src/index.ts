@@ -1,3 +1,3 @@
 export { HealthModule } from './health.module';
-export { HealthDetailsRegistry } from './health-details.registry';
+export { ComponentIndicators } from './component-indicators';
 export { RedisHealthIndicator } from './redis.indicator';

@@ -3,6 +3,7 @@ export { toErrorResponse, codeForStatus, type ErrorBody, type ErrorResponse } fr
 export { HttpExceptionFilter } from './http-exception.filter';
 export { noQuerySchema, ZodValidationPipe } from './zod-validation.pipe';
 export { LifecycleState } from './lifecycle-state';
+export { LifecycleModule } from './lifecycle.module';
 export { createFastifyAdapter } from './fastify-adapter';
 export { installSecurityHeaders } from './security-headers';
 export { installCors } from './cors';

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectFlowProducer } from '@nestjs/bullmq';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import type { FlowProducer, JobType, Queue } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import {
   closeRedis,
   REDIS_SETTINGS,
@@ -66,8 +64,6 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     @Inject(QUEUE_PRODUCER_CONNECTION) readonly connection: RedisClient,
     @Inject(QUEUES) private readonly queues: ReadonlyMap<QueueName, Queue>,
     @InjectFlowProducer(QUEUE_FLOWS) readonly flows: FlowProducer,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
   ) {
     for (const [name, queue] of queues) {
       queue.on('error', (err) => this.logger.debug({ queue: name, err: err.message }, 'queue error'));
@@ -86,28 +82,6 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn('Redis not reachable at boot; producers refuse until it is (the outbox keeps writes)');
     }
     this.removeSource = addQueueCountsSource(this);
-    this.healthDetails.register('queues', async () => {
-      const session = this.indicators.check('queues');
-      try {
-        const queues = await this.counts();
-        const over = queues.filter((q) => pendingDepth(q.counts) >= this.settings[q.queue].highWaterMark);
-        const details = {
-          queues: Object.fromEntries(
-            queues.map((q) => [
-              q.queue,
-              { ...q.counts, highWaterMark: this.settings[q.queue].highWaterMark },
-            ]),
-          ),
-        };
-        return over.length > 0
-          ? session.degraded({ ...details, overHighWaterMark: over.map((q) => q.queue) })
-          : session.up(details);
-      } catch (error) {
-        // Jobs wait in the Postgres outbox meanwhile; a worker without Redis says so in its own
-        // readiness ("workers"). So degraded, like the Redis component itself.
-        return session.degraded({ message: (error as Error).message, jobsHeldIn: 'outbox' });
-      }
-    });
   }
 
   get(name: QueueName): Queue {
@@ -123,6 +97,11 @@ export class QueueRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.connection.status === 'ready';
   }
 
+  /**
+   * Each queue's job counts (COUNTED_STATES), as metrics and /health/detailed show them; with
+   * `settings[queue].highWaterMark` beside them, libs/health reports queues past it. Throws while the
+   * producer connection is not ready.
+   */
   async counts(): Promise<Array<{ queue: QueueName; counts: Record<string, number> }>> {
     if (!this.isConnected) throw new Error(`Redis connection ${this.connection.status}`);
     return Promise.all(

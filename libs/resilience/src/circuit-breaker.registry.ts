@@ -1,9 +1,7 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { InjectConfig, type AppConfig, type BreakerName, type BreakerOptions } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { BREAKER_EVENTS, breakerEventsCounter, breakerStateGauge, STATE_VALUE } from './breaker-metrics';
 import { NamedBreaker } from './named-breaker';
 
@@ -26,11 +24,11 @@ export const MAX_DESTINATION_BREAKERS = 1_000;
 
 /**
  * Hands out named breakers (opossum). Options resolve as: defaults < the caller's defaults for that
- * kind of dependency < CIRCUIT_BREAKERS[name]. State and events are exported as metrics and listed
- * in /health/detailed.
+ * kind of dependency < CIRCUIT_BREAKERS[name]. State and events are exported as metrics; `list()` is
+ * what /health/detailed shows (libs/health reads it).
  */
 @Injectable()
-export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdown {
+export class CircuitBreakerRegistry implements OnApplicationShutdown {
   /** Named dependencies (Redis, replicas): few, held by their users, never evicted. */
   private readonly breakers = new Map<string, NamedBreaker>();
   private readonly destinations = new LRUCache<string, NamedBreaker>({
@@ -42,22 +40,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
   private readonly stateGauge = breakerStateGauge();
   private readonly events = breakerEventsCounter();
 
-  constructor(
-    @InjectConfig() private readonly config: AppConfig,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
-  ) {}
-
-  onModuleInit(): void {
-    this.healthDetails.register('breakers', () => {
-      const breakers = this.list();
-      const session = this.indicators.check('breakers');
-      // An open breaker means a dependency is failing and a fallback is serving: degraded, not down.
-      return breakers.some((b) => b.state !== 'closed')
-        ? session.degraded({ breakers })
-        : session.up({ breakers });
-    });
-  }
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   /** The breaker for `name`, created on first use with `defaults` for this kind of dependency. */
   get(name: BreakerName, defaults: BreakerOptions = {}): NamedBreaker {
@@ -100,6 +83,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
     return breaker;
   }
 
+  /** Every breaker held now (named and per destination), with its state and rolling counts. */
   list(): Array<{ name: string; state: string; failures: number; successes: number; rejects: number }> {
     return [...this.breakers.values(), ...this.destinations.values()].map((b) => {
       const stats = b.circuit.stats;

@@ -1,9 +1,7 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { HealthDetailsRegistry } from '@platform/health';
 import { hostLabel } from '../replicas/host-label';
 import { ProbeConnection } from '../replicas/probe-connection';
 import { PrimaryLocator } from './primary-locator';
@@ -15,46 +13,42 @@ const PROBE_TIMEOUT_MS = 1_000;
  * a connection of its own. Not through the app's pool: with every pooled connection busy the probe
  * would wait behind the traffic, time out, and take every pod out of rotation at once, at the moment
  * capacity is most needed; a saturated pool already answers 503 database_busy per request. The pool's
- * counts are reported beside it.
+ * counts are reported beside it. libs/health turns `check()` into the `postgres` readiness component.
  */
 @Injectable()
-export class PrimaryReadiness implements OnModuleInit, OnApplicationShutdown {
+export class PrimaryReadiness implements OnApplicationShutdown {
+  /** How long a check may take before the primary counts as unreachable (the query's own timeout too). */
+  readonly timeoutMs = PROBE_TIMEOUT_MS;
   private probe?: { url: string; connection: ProbeConnection };
 
   constructor(
-    private readonly indicators: HealthIndicatorService,
-    private readonly healthDetails: HealthDetailsRegistry,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly locator: PrimaryLocator,
   ) {}
-
-  onModuleInit(): void {
-    this.healthDetails.registerReadiness('postgres', () => this.check());
-  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.probe?.connection.close();
   }
 
-  check() {
-    return this.indicators
-      .check('postgres')
-      .attempt(async () => {
-        const url = this.locator.currentUrl;
-        try {
-          const [row] = await this.connectionTo(url).query<{ standby: boolean }>(
-            'SELECT pg_is_in_recovery() AS standby',
-            PROBE_TIMEOUT_MS,
-          );
-          if (row.standby) throw new Error(`${hostLabel(url)} is in recovery (not the primary)`);
-        } catch (error) {
-          // With several hosts in DATABASE_URL, look for the promoted one (the pool follows it too).
-          this.locator.suspect();
-          throw error;
-        }
-        return { host: hostLabel(url), pool: this.poolCounts() };
-      })
-      .withTimeout(PROBE_TIMEOUT_MS);
+  /**
+   * The primary this instance writes to, and its pool's counts. Throws when it does not answer within
+   * PROBE_TIMEOUT_MS or is in recovery (then, with several hosts in DATABASE_URL, the promoted one is
+   * looked for).
+   */
+  async check(): Promise<{ host: string; pool?: { total: number; idle: number; waiting: number } }> {
+    const url = this.locator.currentUrl;
+    try {
+      const [row] = await this.connectionTo(url).query<{ standby: boolean }>(
+        'SELECT pg_is_in_recovery() AS standby',
+        PROBE_TIMEOUT_MS,
+      );
+      if (row.standby) throw new Error(`${hostLabel(url)} is in recovery (not the primary)`);
+    } catch (error) {
+      // With several hosts in DATABASE_URL, look for the promoted one (the pool follows it too).
+      this.locator.suspect();
+      throw error;
+    }
+    return { host: hostLabel(url), pool: this.poolCounts() };
   }
 
   private connectionTo(url: string): ProbeConnection {

@@ -1,10 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { BREAKER_FAMILIES, BREAKERS, InjectConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { InjectRedis, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import {
@@ -61,8 +59,6 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() redis: RedisClient,
     breakers: CircuitBreakerRegistry,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
   ) {
     const db = config.database;
     this.primaryName = hostLabel(db.url);
@@ -122,7 +118,6 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     poolConnectionsGauge();
     this.removePoolSource = addPoolSource(() => this.pools());
-    this.healthDetails.register('database', () => this.healthDetail());
     if (this.replicas.length > 0) {
       this.prober.start();
     }
@@ -202,13 +197,6 @@ export class ReplicaRouter implements OnModuleInit, OnApplicationShutdown {
   private primaryPoolCounts(): PoolCounts | undefined {
     const pool = (this.dataSource.driver as unknown as RoutedDriver).master;
     return pool ? counts(pool) : undefined;
-  }
-
-  private healthDetail() {
-    const session = this.indicators.check('database');
-    const detail = this.status();
-    // A replica out of rotation costs capacity, not correctness (reads go to the primary): degraded.
-    return detail.replicas.every((r) => r.inRotation) ? session.up(detail) : session.degraded(detail);
   }
 }
 

@@ -1,8 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { Cluster, type Redis } from 'ioredis';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import type { RedisClient } from '@platform/redis';
 import { addMemorySource, memoryGuardRejections } from '../queue-metrics';
 import { QueueRegistry } from '../queue-registry';
@@ -16,7 +14,7 @@ const RETRY_AFTER_S = 5;
 
 /**
  * The memory guard on the queues' Redis (the producer connection, so it reads the server jobs are
- * written to), with its gauges and its /health/detailed entry.
+ * written to), with its gauges and its reading for /health/detailed (`status()`).
  */
 @Injectable()
 export class RedisMemory implements OnModuleInit, OnApplicationShutdown {
@@ -24,12 +22,7 @@ export class RedisMemory implements OnModuleInit, OnApplicationShutdown {
   private readonly rejections = memoryGuardRejections();
   private removeSource?: () => void;
 
-  constructor(
-    registry: QueueRegistry,
-    @InjectConfig() config: AppConfig,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
-  ) {
+  constructor(registry: QueueRegistry, @InjectConfig() config: AppConfig) {
     const timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
     this.guard = new MemoryGuard(
       { ratio: config.redis.memoryGuardRatio, cacheMs: READ_EVERY_MS, retryAfterSeconds: RETRY_AFTER_S },
@@ -47,20 +40,19 @@ export class RedisMemory implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * A fresh reading (at most READ_EVERY_MS old) with the threshold past which jobs are refused (null:
+   * no maxmemory, no guard); undefined when INFO memory could not be read (Redis unreachable).
+   */
+  async status(): Promise<{ usedBytes: number; maxBytes: number; limitBytes: number | null } | undefined> {
+    await this.guard.refresh();
+    const reading = this.guard.lastReading;
+    if (!reading) return undefined;
+    return { ...reading, limitBytes: this.guard.limitBytes ?? null };
+  }
+
   onModuleInit(): void {
     this.removeSource = addMemorySource(this.guard);
-    this.healthDetails.register('redisMemory', async () => {
-      const session = this.indicators.check('redisMemory');
-      await this.guard.refresh();
-      const reading = this.guard.lastReading;
-      // Redis unreachable: the Redis component says so (degraded, like it); jobs wait in the outbox.
-      if (!reading) return session.degraded({ message: 'INFO memory could not be read' });
-      const limitBytes = this.guard.limitBytes;
-      const details = { ...reading, limitBytes: limitBytes ?? null };
-      return limitBytes !== undefined && reading.usedBytes > limitBytes
-        ? session.degraded({ ...details, message: 'new jobs are refused (503 redis_memory_high)' })
-        : session.up(details);
-    });
   }
 
   onApplicationShutdown(): void {

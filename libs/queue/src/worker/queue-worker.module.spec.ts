@@ -84,7 +84,7 @@ describe('QueueWorkerModule', () => {
       instance: new r.host(),
     }));
     const fake = {} as never;
-    new QueueWorkers(config, settings, connection, processors, fake, fake, fake, fake);
+    new QueueWorkers(config, settings, connection, processors, fake, fake);
     for (const { queue, host, processor } of processors) {
       expect(Reflect.getMetadata(PROCESSOR_METADATA, host)).toEqual({ name: queue });
       expect(Reflect.getMetadata(WORKER_METADATA, host)).toMatchObject({

@@ -7,12 +7,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Worker } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { HealthDetailsRegistry } from '@platform/health';
 import { requestIdOfJob } from '@platform/observability';
 import { closeRedis, type RedisClient } from '@platform/redis';
 import { PendingJobs, pendingRelease } from '../pending/pending-jobs';
@@ -50,8 +48,6 @@ export class QueueWorkers
     @Inject(QUEUE_WORKER_CONNECTION) private readonly connection: RedisClient,
     @Inject(QUEUE_PROCESSORS) private readonly processors: readonly RegisteredProcessor[],
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly healthDetails: HealthDetailsRegistry,
-    private readonly indicators: HealthIndicatorService,
     private readonly pending: PendingJobs,
   ) {
     // Here, while providers are created: @nestjs/bullmq reads this metadata when it builds the
@@ -80,11 +76,14 @@ export class QueueWorkers
       });
       this.running.push({ queue, worker, runner });
     }
-    this.registerHealth();
     this.startWhenReady();
   }
 
-  /** Queues being worked, and whether workers are running. */
+  /**
+   * Queues being worked, and whether workers are running. libs/health makes it a readiness component
+   * (`workers`, down unless running): a worker whose consumers are not running must say so to its
+   * orchestrator (a health check on another connection would report healthy while jobs stall).
+   */
   status() {
     return {
       state: this.state,
@@ -181,15 +180,5 @@ export class QueueWorkers
       ),
     );
     return returned;
-  }
-
-  private registerHealth(): void {
-    // Readiness, not only details: a worker whose consumers are not running must say so to its
-    // orchestrator (a health check on another connection would report healthy while jobs stall).
-    this.healthDetails.registerReadiness('workers', () => {
-      const session = this.indicators.check('workers');
-      const status = this.status();
-      return status.state === 'running' ? session.up(status) : session.down(status);
-    });
   }
 }
