@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -16,7 +16,7 @@ const PROBE_TIMEOUT_MS = 1_000;
  * counts are reported beside it. libs/health turns `check()` into the `postgres` readiness component.
  */
 @Injectable()
-export class PrimaryReadiness implements OnApplicationShutdown {
+export class PrimaryReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
   /** How long a check may take before the primary counts as unreachable (the query's own timeout too). */
   readonly timeoutMs = PROBE_TIMEOUT_MS;
   private probe?: { url: string; connection: ProbeConnection };
@@ -25,6 +25,14 @@ export class PrimaryReadiness implements OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly locator: PrimaryLocator,
   ) {}
+
+  /**
+   * Opens the probe's connection before the first probe arrives: connecting inside the first check
+   * spends most of its timeout on a busy host, and every probe of that burst shares its answer.
+   */
+  onApplicationBootstrap(): void {
+    void this.check().catch(() => undefined);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.probe?.connection.close();
