@@ -257,16 +257,6 @@ export class TieredCache {
     await this.invalidateShared(message);
   }
 
-  /** How many live entries a tag indexes in L2 (tests, diagnostics). */
-  tagSize(tag: string): Promise<number> {
-    return this.l2.tagSize(tag);
-  }
-
-  /** The bytes Redis holds for a key (compressed or not); undefined when absent. */
-  storedBytes(key: string): Promise<number | undefined> {
-    return this.l2.storedBytes(key);
-  }
-
   /** The L1 copy, counting the hit or the miss: the one way every read path consults L1. */
   private fromL1<T>(key: string): { value: T; source: 'l1' } | undefined {
     const local = this.l1.get(key);

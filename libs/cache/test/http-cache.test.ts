@@ -17,11 +17,12 @@ import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import type { Cache } from 'cache-manager';
-import { CachedResponse, HttpCacheInterceptor, TieredCache, TieredCacheModule } from '@platform/cache';
-import { ConfigModule } from '@platform/config';
-import { RedisModule } from '@platform/redis';
+import { CachedResponse, HttpCacheInterceptor, TieredCacheModule } from '@platform/cache';
+import { APP_CONFIG, ConfigModule, type AppConfig } from '@platform/config';
+import { REDIS_COMMANDS, RedisModule, type RedisClient } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
+import { l2Inspector } from './open-test-cache';
 
 /** Stands in for ApiKeyGuard: the caller is whoever `x-caller` names (`key@tenant`). */
 @Injectable()
@@ -170,10 +171,13 @@ describe('CachedResponse interceptor (real Redis, real HTTP)', () => {
 
   it('CACHE_MANAGER (cache-manager 7) is usable and runs on the tiered cache', async () => {
     const manager = app.get<Cache>(CACHE_MANAGER);
-    const tiered = app.get(TieredCache);
+    const l2 = l2Inspector(
+      app.get<RedisClient>(REDIS_COMMANDS),
+      app.get<AppConfig>(APP_CONFIG).redis.keyPrefix,
+    );
     await manager.set('cm:k', { a: 1 }, 60_000);
     expect(await manager.get('cm:k')).toEqual({ a: 1 });
-    expect(await tiered.storedBytes('cm:k')).toBeGreaterThan(0); // it went to L2 through TieredCache
+    expect(await l2.storedBytes('cm:k')).toBeGreaterThan(0); // it went to L2 through TieredCache
     let loads = 0;
     const loader = async () => {
       loads += 1;
@@ -187,6 +191,6 @@ describe('CachedResponse interceptor (real Redis, real HTTP)', () => {
     expect(loads).toBe(1);
     await manager.del('cm:k');
     expect(await manager.get('cm:k')).toBeUndefined();
-    expect(await tiered.storedBytes('cm:k')).toBeUndefined();
+    expect(await l2.storedBytes('cm:k')).toBeUndefined();
   });
 });

@@ -3,9 +3,25 @@ import { loadConfig, type AppConfig } from '@platform/config';
 import { closeRedis, createRedis, waitUntilReady, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
 import { testEnv } from '../../../test/support';
+import { L2RedisStore } from '../src/l2-redis-store';
+
+/**
+ * What Redis holds for a cache with this key prefix (stored bytes of a key, entries a tag indexes),
+ * read through the L2 store's own key layout rather than through TieredCache, which has no test-only
+ * methods.
+ */
+export function l2Inspector(
+  redis: RedisClient,
+  keyPrefix: string,
+): Pick<L2RedisStore, 'storedBytes' | 'tagSize'> {
+  // Compression threshold and tag bound only matter for writes, which the inspector never does.
+  return new L2RedisStore(redis, keyPrefix, Number.MAX_SAFE_INTEGER, 1);
+}
 
 export interface TestCache {
   cache: TieredCache;
+  /** Reads what this cache stored in Redis. */
+  l2: Pick<L2RedisStore, 'storedBytes' | 'tagSize'>;
   redis: RedisClient;
   /** The connection invalidation messages arrive on. */
   subscriber: RedisClient;
@@ -50,6 +66,7 @@ export async function openTestCache(
   }
   return {
     cache,
+    l2: l2Inspector(redis, config.redis.keyPrefix),
     redis,
     subscriber,
     config,

@@ -126,14 +126,14 @@ describe('TieredCache against real Redis', () => {
     };
     const jsonBytes = Buffer.byteLength(JSON.stringify(value));
     await a.cache.set(key, value);
-    const stored = await a.cache.storedBytes(key);
+    const stored = await a.l2.storedBytes(key);
     expect(jsonBytes).toBeGreaterThan(1024);
     expect(stored).toBeLessThan(jsonBytes / 3);
     expect(await b.cache.lookup(key)).toEqual({ value, source: 'l2' });
     // A small value is stored as it is (one byte of header).
     const small = freshKey();
     await a.cache.set(small, { a: 1 });
-    expect(await a.cache.storedBytes(small)).toBe(Buffer.byteLength('{"a":1}') + 1);
+    expect(await a.l2.storedBytes(small)).toBe(Buffer.byteLength('{"a":1}') + 1);
   });
 
   it('1000 concurrent wraps of a cold key run the loader once', async () => {
@@ -318,7 +318,7 @@ describe('TieredCache against real Redis', () => {
       for (const key of keys.slice(0, 20)) await d.cache.get(key);
       expect(await d.cache.lookup(keys[0])).toEqual({ value: 0, source: 'l1' });
       for (let i = 20; i < 50; i += 1) await fill(i);
-      expect(await c.cache.tagSize(tag)).toBe(20);
+      expect(await c.l2.tagSize(tag)).toBe(20);
       for (const key of keys.slice(0, 30)) expect(await c.cache.lookup(key), key).toBeUndefined();
       // D held the first 20 in its L1: the evictions' broadcast drops them (a cluster delivers later).
       await waitFor(
@@ -334,7 +334,7 @@ describe('TieredCache against real Redis', () => {
       for (let i = 0; i < 10; i += 1) await c.cache.set(`short:${tag}:${i}`, i, { ttlMs: 50, tags: [tag] });
       await sleep(120);
       await c.cache.set(`short:${tag}:last`, 'x', { ttlMs: 60_000, tags: [tag] });
-      expect(await c.cache.tagSize(tag)).toBe(1);
+      expect(await c.l2.tagSize(tag)).toBe(1);
     });
   });
 
@@ -346,9 +346,9 @@ describe('TieredCache against real Redis', () => {
         keys.slice(i, i + 200).map((key) => a.cache.set(key, 1, { ttlMs: 60_000, tags: [tag] })),
       );
     }
-    expect(await a.cache.tagSize(tag)).toBe(2_000);
+    expect(await a.l2.tagSize(tag)).toBe(2_000);
     await a.cache.invalidateTags([tag]);
-    expect(await a.cache.tagSize(tag)).toBe(0);
+    expect(await a.l2.tagSize(tag)).toBe(0);
     const left = await a.redis.exists(...keys.map((key) => `${prefix}{cache}:v:${key}`));
     expect(left).toBe(0);
   });
