@@ -51,7 +51,8 @@ export class DurableWrites {
     const { result, rows } = await this.outbox
       .commit(async (tx) => {
         const result = await write.work(tx);
-        // Only rows created here: a replayed idempotency key (no new row) is not counted again.
+        // Counted inside the transaction: a caller at its cap (429) rolls the rows back, and a replayed
+        // idempotency key (no new row) is not counted again.
         for (const row of tx.created) if (await this.reserve(owners, row)) reserved.push(row);
         return result;
       })
@@ -60,10 +61,8 @@ export class DurableWrites {
         throw error;
       });
     await this.recordPosition(write.positionKeys);
-    const dispatched = await this.dispatch(
-      rows,
-      owners.map((o) => o.owner),
-    );
+    const owned = owners.map((o) => o.owner);
+    const dispatched = await this.dispatch(rows, owned);
     return { result, jobIds: rows.map((r) => r.id), dispatched: dispatched === rows.length };
   }
 
