@@ -4,7 +4,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@platform/config';
 import { createLogger } from '@platform/observability';
-import { JobProducer, QueueRegistry } from '@platform/queue';
+import { AdmittedProducer, QueueRegistry } from '@platform/queue';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap';
 import type { BenchOptions, BenchResult, Scenario } from '../bench-contract';
 
@@ -69,7 +69,7 @@ async function runRaw(url: string, jobs: number, sameOptions: boolean): Promise<
   return { enqueuePerSecond: jobs / enqueueSeconds, endToEndPerSecond: jobs / total };
 }
 
-/** Ours: the worker app (QueueWorkers + JobsProcessor) and JobProducer.enqueueBulk, in one process. */
+/** Ours: the worker app (QueueWorkers + JobsProcessor) and AdmittedProducer.enqueueBulk, in one process. */
 async function runOurs(url: string, jobs: number): Promise<Figures> {
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -83,7 +83,7 @@ async function runOurs(url: string, jobs: number): Promise<Figures> {
   });
   const { app } = await createWorkerApp(config, createLogger({ level: 'warn', name: 'bench' }));
   await app.init();
-  const producer = app.get(JobProducer);
+  const producer = app.get(AdmittedProducer);
   const registry = app.get(QueueRegistry);
   const queue = registry.get('jobs');
   // Workers start once Redis and Postgres answer (polled every 500 ms).

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
-import { bullPrefix, JobProducer } from '@platform/queue';
+import { AdmittedProducer, bullPrefix } from '@platform/queue';
 import {
   createTestDatabase,
   deleteRedisKeys,
@@ -57,7 +57,7 @@ describe('queue behaviour (real worker process)', () => {
       QUEUE_OVERRIDES: JSON.stringify({ jobs: { highWaterMark: 50_000, keepCompleted: 50_000 } }),
     });
     const { api, probe } = await start(env, { startWorker: false });
-    const producer = api.app.get(JobProducer);
+    const producer = api.app.get(AdmittedProducer);
     const lows: string[] = [];
     for (let chunk = 0; chunk < 10; chunk += 1) {
       const added = await producer.enqueueBulk(

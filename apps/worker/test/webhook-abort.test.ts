@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '@platform/database';
-import { JobProducer } from '@platform/queue';
+import { AdmittedProducer } from '@platform/queue';
 import { generateWebhookSecret } from '@platform/webhooks';
 import {
   createTestDatabase,
@@ -100,7 +100,7 @@ describe('webhook attempts end with their job try (real worker, Redis, Postgres,
        SELECT tenant_id, id, $2, $3, $4 FROM api_keys WHERE id = $1 RETURNING id`,
       [apiKeyId, receiver.url, ['recommendations.updated'], generateWebhookSecret()],
     );
-    await worker.app.get(JobProducer).enqueue('webhook.deliver', {
+    await worker.app.get(AdmittedProducer).enqueue('webhook.deliver', {
       deliveryId: randomUUID(),
       subscriptionId: subscription.id,
       event: 'recommendations.updated',

@@ -38,6 +38,8 @@ export {
   type EnqueueRequest,
   type PreparedJob,
 } from './producer/job-producer';
+export { AdmittedProducer } from './producer/admitted-producer';
+export { addConfirmed, type AddedJob, type JobSink } from './producer/job-sink';
 export { BackpressureGate, type DepthReading, type BackpressureSettings } from './producer/backpressure-gate';
 export {
   QueueOverloadedError,
@@ -60,8 +62,12 @@ export {
   Outbox,
   type OutboxTransaction,
   type OutboxJobOptions,
+  type OutboxIdempotency,
+  type InsertedOutboxRow,
   type OutboxRow,
 } from './outbox/outbox.service';
+export { DurableWrites, type Admission, type DurableWrite } from './writes/durable-writes';
+export { DurableBatch, type BatchCommit } from './writes/durable-batch';
 export { stageOutboxRow, outboxInsertSql, type StagedOutboxRow } from './outbox/staged-outbox-rows';
 export {
   ProcessorFor,
@@ -74,7 +80,7 @@ export {
 export { QueueProcessorHost } from './worker/queue-processor-host';
 export { JobRunner, JobTimeoutError, JobReturnedError } from './worker/job-runner';
 export { QueueWorkers } from './worker/queue-workers';
-export { applyOnce } from './worker/apply-once';
+export { applyOnce, pruneProcessedJobs } from './worker/apply-once';
 export { mountBullBoard, BULL_BOARD_PATH } from './board/bull-board';
 export {
   queueJobsGauge,

@@ -6,11 +6,14 @@ import { bullmqTelemetry } from '@platform/observability';
 import { createRedis, REDIS_SETTINGS, type RedisClient, type RedisConnectionSettings } from '@platform/redis';
 import { Outbox } from './outbox/outbox.service';
 import { PendingJobs } from './pending/pending-jobs';
+import { AdmittedProducer } from './producer/admitted-producer';
 import { JobProducer } from './producer/job-producer';
+import { QueueGates } from './producer/queue-gates';
 import { RedisMemory } from './producer/redis-memory';
 import { QUEUE_NAMES, queueSettings, type QueueName } from './queue-definitions';
 import { bullPrefix, QueueRegistry } from './queue-registry';
 import { QUEUE_FLOWS, QUEUE_PRODUCER_CONNECTION, QUEUE_SETTINGS, QUEUES } from './queue.tokens';
+import { DurableWrites } from './writes/durable-writes';
 
 /**
  * Role 'bullmq-producer': no offline queue, so an add while Redis is down fails at once (the outbox
@@ -42,7 +45,7 @@ const queuesByName = {
 };
 
 /**
- * Producers, the outbox and queue metrics/health: import once in each app. Every declared queue and
+ * Producers, the outbox, durable writes and queue metrics/health: import once in each app. Every declared queue and
  * the flow producer are registered with @nestjs/bullmq, on the producer connection, under the
  * hash-tagged prefix and with BullMQ telemetry; QueueRegistry is the typed view of them.
  */
@@ -66,9 +69,12 @@ const queuesByName = {
     queuesByName,
     QueueRegistry,
     RedisMemory,
+    QueueGates,
     JobProducer,
+    AdmittedProducer,
     PendingJobs,
     Outbox,
+    DurableWrites,
   ],
   exports: [
     QUEUE_SETTINGS,
@@ -76,8 +82,10 @@ const queuesByName = {
     QueueRegistry,
     RedisMemory,
     JobProducer,
+    AdmittedProducer,
     PendingJobs,
     Outbox,
+    DurableWrites,
     registeredQueues,
     registeredFlows,
   ],

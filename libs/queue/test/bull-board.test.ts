@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobProducer } from '@platform/queue';
+import { AdmittedProducer } from '@platform/queue';
 import {
   createTestDatabase,
   deleteRedisKeys,
@@ -30,7 +30,7 @@ describe('Bull Board at /admin/queues (real API, Redis, headless Chromium)', () 
       testEnv({ DATABASE_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD }),
     );
     // Something to look at: 7 waiting jobs (no worker runs in this test) and 3 delayed ones.
-    const producer = api.app.get(JobProducer);
+    const producer = api.app.get(AdmittedProducer);
     await producer.enqueueBulk(
       Array.from({ length: 7 }, (_, i) => ({ name: 'digest.compute' as const, payload: { text: `t${i}` } })),
     );

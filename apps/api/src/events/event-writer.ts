@@ -1,12 +1,20 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Histogram, register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { GroupCommit, ReplicaRouter, runDetached } from '@platform/database';
 import { captureJobTrace } from '@platform/observability';
 import { userConsistencyKey } from '@platform/recommendations';
-import { JobProducer, Outbox, outboxInsertSql, stageOutboxRow, type StagedOutboxRow } from '@platform/queue';
+import {
+  contractOf,
+  DurableWrites,
+  JobProducer,
+  outboxInsertSql,
+  stageOutboxRow,
+  type BatchCommit,
+  type DurableBatch,
+  type StagedOutboxRow,
+} from '@platform/queue';
 import type { EventInput } from './events.schemas';
 
 /** One POST /v1/events, as the writer takes it. */
@@ -43,60 +51,66 @@ interface Staged {
   index: number;
 }
 
+/** Each user's recommendations are recomputed on their queue: what a request asks admission for. */
+const RECOMPUTE_QUEUE = contractOf('recommendations.recompute').queue;
+
 /**
- * Writes events by group commit: concurrent requests of this process are gathered per event-loop turn
- * and written by ONE statement that inserts their events and their outbox rows (and claims their
- * idempotency keys) atomically; each request is answered after that commit. Then, off the request
- * path, one addBulk enqueues the batch's recompute jobs (job id = outbox id) and one UPDATE marks the
- * rows dispatched; if Redis is down the rows wait for the relay, so no accepted write is lost.
- * With read replicas, one write-position read per batch keeps read-your-writes for the callers and
- * for the recompute, which reads as the user; without replicas there is no bookkeeping at all.
+ * Writes events by group commit (DurableWrites.batched): concurrent requests of this process are
+ * gathered per event-loop turn and written by ONE statement that inserts their events and their
+ * outbox rows (and claims their idempotency keys) atomically; each request is answered after that
+ * commit. Then, off the request path, one addBulk enqueues the batch's recompute jobs (job id =
+ * outbox id) and one UPDATE marks the rows dispatched; if Redis is down the rows wait for the relay,
+ * so no accepted write is lost. With read replicas, one write-position read per batch keeps
+ * read-your-writes for the callers and for the recompute, which reads as the user; without replicas
+ * there is no bookkeeping at all.
  */
 @Injectable()
 export class EventWriter implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('EventWriter');
-  private readonly commit: GroupCommit<EventWrite, EventWriteResult>;
-  private readonly dispatches = new Set<Promise<unknown>>();
+  private readonly batch: DurableBatch<EventWrite, EventWriteResult>;
   private readonly batchSize = batchSizeHistogram();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
+    writes: DurableWrites,
     private readonly producer: JobProducer,
-    private readonly router: ReplicaRouter,
     @InjectConfig() config: AppConfig,
   ) {
-    this.commit = new GroupCommit(
+    this.batch = writes.batched(
       {
         maxBatchWeight: config.writes.batchMaxRows,
         maxQueuedWeight: config.writes.queueMaxRows,
         concurrency: config.writes.batchConcurrency,
       },
-      // Written for many callers at once: not in the scope of whichever request started the batch.
-      (writes) => runDetached(() => this.writeBatch(writes)),
+      (writes) => this.writeBatch(writes),
     );
   }
 
-  /** Rejects with GroupCommitFullError when the write queue is full (nothing written). */
+  /**
+   * Refuses (503 + Retry-After) above the recompute queue's high-water mark, and with
+   * GroupCommitFullError when the write queue is full: nothing written either way.
+   */
   write(request: EventWrite): Promise<EventWriteResult> {
     const traced = { ...request, traceMetadata: captureJobTrace() ?? null };
-    return this.commit.submit(traced, request.events.length);
+    return this.batch.submit(traced, request.events.length, [
+      { queue: RECOMPUTE_QUEUE, count: request.users.length },
+    ]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.commit.drained();
-    await Promise.allSettled([...this.dispatches]);
+    await this.batch.drained();
   }
 
-  private async writeBatch(writes: EventWrite[]): Promise<EventWriteResult[]> {
+  private async writeBatch(writes: EventWrite[]): Promise<BatchCommit<EventWriteResult>> {
     this.batchSize.observe(writes.length);
     const staged = this.stage(writes);
     const admitted = await this.insert(staged.filter((s) => s.index >= 0));
     const written = staged.filter((s) => admitted.has(s.index));
-    if (written.length > 0) await this.rememberWrites(written);
-    const results = await this.resultsFor(staged, (s) => admitted.has(s.index));
-    this.dispatchLater(written.flatMap((s) => s.rows));
-    return results;
+    return {
+      rows: written.flatMap((s) => s.rows),
+      // The callers' next reads, and the recompute reading as each user.
+      positionKeys: () => consistencyKeys(written),
+      answer: () => this.resultsFor(staged, (s) => admitted.has(s.index)),
+    };
   }
 
   private stage(writes: EventWrite[]): Staged[] {
@@ -207,29 +221,16 @@ export class EventWriter implements BeforeApplicationShutdown {
     );
     return new Map(rows.map((r) => [idempotencyId(r.api_key_id, r.idempotency_key), r]));
   }
+}
 
-  /**
-   * Before anyone is answered or any job runs: the callers' next reads, and the recompute reading
-   * as each user, must only use replicas that have replayed this commit. One LSN read per batch.
-   */
-  private async rememberWrites(written: Staged[]): Promise<void> {
-    if (!this.router.routesReads) return;
-    const keys = new Set<string>();
-    for (const s of written) {
-      keys.add(`api-key:${s.write.apiKeyId}`);
-      for (const user of s.write.users) keys.add(userConsistencyKey(s.write.tenantId, user));
-    }
-    await this.router.rememberWrite([...keys]).catch((error: Error) => {
-      this.logger.warn({ err: error.message }, 'could not record the write position; reads may lag');
-    });
+/** What the written requests' next reads must see: their API keys' and their users'. */
+function consistencyKeys(written: Staged[]): Set<string> {
+  const keys = new Set<string>();
+  for (const s of written) {
+    keys.add(`api-key:${s.write.apiKeyId}`);
+    for (const user of s.write.users) keys.add(userConsistencyKey(s.write.tenantId, user));
   }
-
-  private dispatchLater(rows: StagedOutboxRow[]): void {
-    if (rows.length === 0) return;
-    const dispatch = this.outbox.dispatchStaged(rows).catch(() => 0);
-    this.dispatches.add(dispatch);
-    void dispatch.finally(() => this.dispatches.delete(dispatch));
-  }
+  return keys;
 }
 
 /** An idempotency key is unique per API key (the table's primary key). */

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { GroupCommitFullError } from '@platform/database';
 import { ApiError } from '@platform/http';
-import { JobProducer, QueueUnavailableError } from '@platform/queue';
 import type { Caller } from '../auth/caller';
 import { EventWriter, type EventWriteResult } from './event-writer';
 import type { EventInput } from './events.schemas';
@@ -10,15 +9,13 @@ import type { EventInput } from './events.schemas';
 export type { AcceptedEvents } from './event-writer';
 
 /**
- * POST /v1/events: checks the tier's batch size and the recompute queue's backpressure (a refused
- * request writes nothing), then hands the events to the group-committing writer.
+ * POST /v1/events: checks the tier's batch size, then hands the events to the group-committing
+ * writer, which admits them first (the recompute queue's backpressure; a refused request writes
+ * nothing).
  */
 @Injectable()
 export class EventsService {
-  constructor(
-    private readonly writer: EventWriter,
-    private readonly producer: JobProducer,
-  ) {}
+  constructor(private readonly writer: EventWriter) {}
 
   async accept(caller: Caller, events: EventInput[], idempotencyKey?: string): Promise<EventWriteResult> {
     if (events.length > caller.tier.maxBatch) {
@@ -32,7 +29,6 @@ export class EventsService {
       );
     }
     const users = [...new Set(events.map((e) => e.userId))];
-    await this.admit(users.length);
     try {
       return await this.writer.write({
         apiKeyId: caller.apiKeyId,
@@ -48,15 +44,6 @@ export class EventsService {
         });
       }
       throw error;
-    }
-  }
-
-  /** Refuses (503 + Retry-After) above the recompute queue's high-water mark; Redis down is not a refusal. */
-  private async admit(users: number): Promise<void> {
-    try {
-      await this.producer.admit('recommendations', users);
-    } catch (error) {
-      if (!(error instanceof QueueUnavailableError)) throw error;
     }
   }
 }

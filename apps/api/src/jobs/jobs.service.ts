@@ -3,17 +3,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import { ApiError } from '@platform/http';
 import {
-  contractOf,
+  DurableWrites,
   InvalidJobPayloadError,
   JobProducer,
   Outbox,
-  PendingJobs,
   priorityClassOf,
   QueueRegistry,
-  QueueUnavailableError,
+  stageOutboxRow,
   type JobName,
   type OutboxRow,
   type PendingOwner,
+  type StagedOutboxRow,
 } from '@platform/queue';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { Caller } from '../auth/caller';
@@ -25,19 +25,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * POST /v1/jobs writes an outbox row (owner, idempotency key) and dispatches it at once: the job is
  * durable before the 202, even while Redis is down. Before writing: the caller's policy (403), the
- * contract's schema and byte cap (400, 413), Redis memory and the queue's backpressure (503), then,
- * inside the row's transaction, the caller's cap of pending jobs (429; refused means nothing written).
+ * contract's schema and byte cap (400, 413: the job is prepared here, once, and that is what the row
+ * stores and what is dispatched), then DurableWrites: Redis memory and the queue's backpressure (503)
+ * and, inside the row's transaction, the caller's cap of pending jobs (429; refused means nothing
+ * written).
  * GET /v1/jobs/:id reads ownership from Postgres (a job is visible to every key of its creator's
  * tenant) and state from BullMQ.
  */
 @Injectable()
 export class JobsService {
   constructor(
+    private readonly writes: DurableWrites,
     private readonly outbox: Outbox,
     private readonly producer: JobProducer,
     private readonly registry: QueueRegistry,
     private readonly keys: ApiKeysService,
-    private readonly pending: PendingJobs,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -48,29 +50,18 @@ export class JobsService {
     const name = body.type as JobName;
     assertJobAllowed(caller, name, body.priority, this.config);
     const priority = body.priority ?? caller.tier.defaultPriority;
-    let weight: number;
-    let bytes: number;
-    let payload: unknown;
-    try {
-      const prepared = this.producer.prepare({ name, payload: body.payload as never, priority });
-      weight = prepared.weight;
-      bytes = prepared.bytes;
-      payload = prepared.payload;
-    } catch (error) {
-      if (!(error instanceof InvalidJobPayloadError)) throw error;
-      throw new ApiError(400, 'validation_failed', `Invalid payload for ${name}`, {
-        fields: error.fields.map((f) => ({
-          field: ['body', 'payload', f.field].filter(Boolean).join('.'),
-          message: f.message,
-        })),
-      });
-    }
-    await this.admit(contractOf(name).queue, weight, bytes);
+    const staged = this.stage(caller, name, body, priority);
+    const { job } = staged;
 
     // The request as the client sent it (not the tier's default, which an admin may change).
     const requestHash = createHash('sha256')
       .update(
-        canonicalJson({ type: name, payload, priority: body.priority ?? null, delayMs: body.delayMs ?? 0 }),
+        canonicalJson({
+          type: name,
+          payload: job.payload,
+          priority: body.priority ?? null,
+          delayMs: body.delayMs ?? 0,
+        }),
       )
       .digest('hex');
     // Counted against the key and against its tenant (all of the tenant's keys together), atomically.
@@ -78,26 +69,11 @@ export class JobsService {
       { owner: `key:${caller.apiKeyId}`, cap: this.config.jobs.maxPendingPerKey },
       { owner: `tenant:${caller.tenantId}`, cap: this.config.tenants.maxPendingJobs },
     ];
-    let reserved: string | undefined;
-    const { result: row } = await this.outbox
-      .transaction(async (tx) => {
-        const inserted = await this.outbox.insert(tx.manager, name, body.payload as never, {
-          priority,
-          delayMs: body.delayMs,
-          ownerId: caller.apiKeyId,
-          idempotencyKey: body.idempotencyKey,
-          requestHash,
-        });
-        // Counted inside the transaction: a caller at its cap (429) rolls the row back, and a replay
-        // of an idempotency key (no new row) is not counted again.
-        if (inserted.created && (await this.reserve(owners, inserted.id, body.delayMs)))
-          reserved = inserted.id;
-        return inserted;
-      })
-      .catch(async (error: unknown) => {
-        if (reserved) await this.release(owners, reserved);
-        throw error;
-      });
+    const { result: row, dispatched } = await this.writes.write({
+      admit: [{ queue: job.queue, count: job.weight, bytes: job.bytes }],
+      owners,
+      work: (tx) => tx.insert(staged, { idempotencyKey: body.idempotencyKey, requestHash }),
+    });
     if (!row.created) {
       if (row.request_hash !== requestHash) {
         throw new ApiError(
@@ -108,9 +84,6 @@ export class JobsService {
       }
       return { id: row.id, status: (await this.view(row)).status, created: false };
     }
-    // Outbox.transaction dispatched the rows it created through tx.enqueue; this row came from
-    // insert() (for the idempotency check), so dispatch it here.
-    const dispatched = await this.outbox.dispatch([row], { pendingOwners: owners.map((o) => o.owner) });
     return { id: row.id, status: dispatched ? 'queued' : 'accepted', created: true };
   }
 
@@ -125,41 +98,28 @@ export class JobsService {
     return this.view(row);
   }
 
-  private async admit(
-    queue: Parameters<JobProducer['admit']>[0],
-    weight: number,
-    bytes: number,
-  ): Promise<void> {
+  /** The job, validated and prepared once (400 with the fields, 413 over its byte cap). */
+  private stage(
+    caller: Caller,
+    name: JobName,
+    body: CreateJobBody,
+    priority: NonNullable<CreateJobBody['priority']>,
+  ): StagedOutboxRow {
     try {
-      await this.producer.admit(queue, weight, bytes);
+      return stageOutboxRow(this.producer, name, body.payload as never, {
+        priority,
+        delayMs: body.delayMs,
+        ownerId: caller.apiKeyId,
+      });
     } catch (error) {
-      // Redis unreachable: the depth is unknown, but the outbox keeps the job until Redis is back.
-      // QueueOverloadedError and RedisMemoryHighError go out as 503 + Retry-After.
-      if (!(error instanceof QueueUnavailableError)) throw error;
+      if (!(error instanceof InvalidJobPayloadError)) throw error;
+      throw new ApiError(400, 'validation_failed', `Invalid payload for ${name}`, {
+        fields: error.fields.map((f) => ({
+          field: ['body', 'payload', f.field].filter(Boolean).join('.'),
+          message: f.message,
+        })),
+      });
     }
-  }
-
-  /**
-   * True when counted. Redis unreachable: not counted (the outbox holds the job in Postgres, not in
-   * Redis, until Redis is back); TooManyPendingJobsError goes out as 429 + Retry-After.
-   */
-  private async reserve(owners: PendingOwner[], id: string, delayMs = 0): Promise<boolean> {
-    try {
-      await this.pending.reserve(owners, id, delayMs);
-      return true;
-    } catch (error) {
-      if (error instanceof QueueUnavailableError) return false;
-      throw error;
-    }
-  }
-
-  private async release(owners: PendingOwner[], id: string): Promise<void> {
-    await this.pending
-      .release(
-        owners.map((o) => o.owner),
-        id,
-      )
-      .catch(() => undefined); // expiry covers it
   }
 
   private async view(row: OutboxRow): Promise<JobStatusView> {

@@ -4,8 +4,10 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { Outbox } from '@platform/queue';
+import { Outbox, pruneProcessedJobs } from '@platform/queue';
 
 /** Dispatched outbox rows are kept this long (audit, GET /v1/jobs/:id ownership), then pruned. */
 const KEEP_DISPATCHED_DAYS = 7;
@@ -27,6 +29,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly outbox: Outbox,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.graceMs = Math.max(1_000, config.redis.commandTimeoutMs * 2) + 1_000;
@@ -54,9 +57,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (total > 0) this.logger.log({ dispatched: total }, 'outbox rows enqueued by the relay');
     if (Date.now() - this.lastPrune > 3_600_000) {
       this.lastPrune = Date.now();
-      await this.outbox.prune(KEEP_DISPATCHED_DAYS).catch(() => 0);
+      await this.prune().catch(() => undefined);
     }
     return total;
+  }
+
+  /**
+   * Dispatched rows, then the once-only marks of jobs as old (past every queue's retention, so they
+   * cannot run again): both are kept as long, for the same reason.
+   */
+  private async prune(): Promise<void> {
+    await this.outbox.prune(KEEP_DISPATCHED_DAYS);
+    await pruneProcessedJobs(this.dataSource, KEEP_DISPATCHED_DAYS);
   }
 
   private schedule(): void {

@@ -5,9 +5,10 @@ import { InjectConfig, type AppConfig } from '@platform/config';
 import type { JobName, PayloadInput } from '../contracts/job-contracts';
 import { withPendingOwners } from '../pending/pending-jobs';
 import { JobProducer, type EnqueueOptions, type PreparedJob } from '../producer/job-producer';
+import { addConfirmed, type AddedJob, type JobSink } from '../producer/job-sink';
 import { addOutboxPendingSource } from '../queue-metrics';
 import { replicationVerdict } from './replication-verdict';
-import type { StagedOutboxRow } from './staged-outbox-rows';
+import { stageOutboxRow, type StagedOutboxRow } from './staged-outbox-rows';
 import type { QueueName } from '../queue-definitions';
 
 export interface OutboxJobOptions extends Omit<EnqueueOptions, 'jobId'> {
@@ -40,10 +41,24 @@ const MARK_DISPATCHED = `
     FROM unnest($1::uuid[], $2::text[]) AS v(id, job_id)
    WHERE outbox.id = v.id AND outbox.dispatched_at IS NULL`;
 
-/** Inside `Outbox.transaction`: write your rows with `manager`, and ask for jobs with `enqueue`. */
+/** With an owner: a second insert with the same key finds the first row instead of writing one. */
+export type OutboxIdempotency = Pick<OutboxJobOptions, 'idempotencyKey' | 'requestHash'>;
+
+/** An outbox row as written (`created`), or the earlier row its idempotency key points to. */
+export type InsertedOutboxRow = OutboxRow & { created: boolean };
+
+/**
+ * Inside `Outbox.transaction` or `DurableWrites.write`: write your rows with `manager`, ask for jobs
+ * with `enqueue` (or `insert` one staged earlier).
+ */
 export interface OutboxTransaction {
   manager: EntityManager;
+  /** Prepares the job (once: the row and, after commit, its dispatch use it) and inserts its row. */
   enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options?: OutboxJobOptions): Promise<string>;
+  /** Inserts a row staged before the transaction (its payload already validated: 400/413 come first). */
+  insert(row: StagedOutboxRow, idempotency?: OutboxIdempotency): Promise<InsertedOutboxRow>;
+  /** The rows this transaction created so far, in order: dispatched after commit. */
+  readonly created: readonly StagedOutboxRow[];
 }
 
 /**
@@ -75,114 +90,57 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` in a transaction; every job it enqueues is committed with it, then dispatched.
-   * Returns the work's result and the job ids (= outbox ids), in order.
+   * Runs `work` in a transaction; every job it enqueues is committed with it, then dispatched (not
+   * admitted: a worker's follow-up jobs; API writes go through DurableWrites). Returns the work's
+   * result and the job ids (= outbox ids), in order.
    */
   async transaction<T>(
     work: (tx: OutboxTransaction) => Promise<T>,
   ): Promise<{ result: T; jobIds: string[]; dispatched: boolean }> {
-    const rows: OutboxRow[] = [];
-    const result = await this.dataSource.transaction(async (manager) =>
-      work({
-        manager,
-        enqueue: async (name, payload, options) => {
-          const row = await this.insert(manager, name, payload, options);
-          if (row.created) rows.push(row);
-          return row.id;
-        },
-      }),
-    );
-    const dispatched = (await this.dispatch(rows, { admitted: false })) === rows.length;
+    const { result, rows } = await this.commit(work);
+    const dispatched = (await this.dispatch(rows, this.producer)) === rows.length;
     return { result, jobIds: rows.map((r) => r.id), dispatched };
   }
 
-  /**
-   * Inserts one outbox row with the caller's manager (so it commits or rolls back with the caller's
-   * rows). With an idempotency key already used by this owner, returns that earlier row instead
-   * (`created: false`); compare `request_hash` to tell a retry from a conflicting reuse.
-   */
-  async insert<N extends JobName>(
-    manager: EntityManager,
-    name: N,
-    payload: PayloadInput<N>,
-    options: OutboxJobOptions = {},
-  ): Promise<OutboxRow & { created: boolean }> {
-    const job = this.producer.prepare({
-      name,
-      payload,
-      priority: options.priority,
-      delayMs: options.delayMs,
+  /** Runs `work` in a transaction and returns, with its result, the rows it created (not dispatched). */
+  async commit<T>(
+    work: (tx: OutboxTransaction) => Promise<T>,
+  ): Promise<{ result: T; rows: StagedOutboxRow[] }> {
+    const rows: StagedOutboxRow[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
+      const insert = async (row: StagedOutboxRow, idempotency: OutboxIdempotency = {}) => {
+        const inserted = await this.insert(manager, row, idempotency);
+        if (inserted.created) rows.push(row);
+        return inserted;
+      };
+      return work({
+        manager,
+        insert,
+        enqueue: async (name, payload, options = {}) =>
+          (await insert(stageOutboxRow(this.producer, name, payload, options), options)).id,
+        created: rows,
+      });
     });
-    const rows = await manager.query<OutboxRow[]>(
-      `INSERT INTO outbox (queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key, request_hash,
-                           trace_context)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [
-        job.queue,
-        job.name,
-        JSON.stringify(job.payload),
-        job.opts.priority,
-        options.delayMs ?? 0,
-        options.ownerId ?? null,
-        options.idempotencyKey ?? null,
-        options.requestHash ?? null,
-        job.opts.telemetry?.metadata ?? null,
-      ],
-    );
-    if (rows[0]) return { ...rows[0], created: true };
-    const [existing] = await manager.query<OutboxRow[]>(
-      `SELECT * FROM outbox WHERE owner_id = $1 AND idempotency_key = $2`,
-      [options.ownerId ?? null, options.idempotencyKey],
-    );
-    return { ...existing, created: false };
+    return { result, rows };
   }
 
   /**
-   * Eager dispatch, right after the rows' transaction committed: enqueue them, then mark them
-   * dispatched (one statement). Returns how many were dispatched; on failure (Redis down) the rows
-   * stay pending for the relay. `admitted`: the caller asked JobProducer.admit() for them first.
+   * Eager dispatch, right after the rows' transaction committed: their prepared jobs are added
+   * through `sink` (one addBulk per queue), then the rows are marked dispatched (one statement).
+   * Returns how many were dispatched; on failure (Redis down) the rows stay pending for the relay.
    * `pendingOwners`: the owners PendingJobs counts these jobs against, released when they finish.
    */
   async dispatch(
-    rows: OutboxRow[],
-    { admitted = true, pendingOwners = [] as readonly string[] } = {},
+    rows: readonly StagedOutboxRow[],
+    sink: JobSink,
+    pendingOwners: readonly string[] = [],
   ): Promise<number> {
     if (rows.length === 0) return 0;
-    return this.enqueueAndMark(
-      rows.map((r) => r.id),
-      () =>
-        rows.map(toPreparedJob(this.producer)).map((job) => ({
-          ...job,
-          opts: withPendingOwners(job.opts, pendingOwners),
-        })),
-      admitted,
-    );
-  }
-
-  /**
-   * Eager dispatch of rows staged and committed by a group commit: their prepared jobs are added as
-   * they are (one addBulk per queue), then the rows are marked dispatched in one statement. Rows that
-   * could not be enqueued stay pending for the relay. Their admission was asked per request.
-   */
-  async dispatchStaged(rows: readonly StagedOutboxRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    return this.enqueueAndMark(
-      rows.map((r) => r.id),
-      () => rows.map((r) => r.job),
-      true,
-    );
-  }
-
-  /**
-   * Enqueues, then marks dispatched once enough replicas have the jobs; on an enqueue failure, or
-   * jobs not confirmed on a replica, the rows stay pending for the relay.
-   */
-  private async enqueueAndMark(ids: string[], jobs: () => PreparedJob[], admitted: boolean): Promise<number> {
-    let added: Array<{ id: string }>;
+    const ids = rows.map((r) => r.id);
+    let added: AddedJob[];
     try {
-      const result = await this.producer.addReplicated(jobs(), { admitted });
+      const jobs = rows.map((r) => ({ ...r.job, opts: withPendingOwners(r.job.opts, pendingOwners) }));
+      const result = await addConfirmed(sink, this.producer.acks, jobs);
       added = result.added;
       const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
       if (!verdict.mark) throw new Error(verdict.reason);
@@ -224,8 +182,8 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Deletes dispatched rows older than `days`, and the once-only marks of jobs that old (their jobs
-   * are past every queue's retention, so they cannot run again). Bounded per call.
+   * Deletes dispatched rows older than `days`, bounded per call. The once-only marks of jobs as old
+   * are applyOnce's: pruneProcessedJobs.
    */
   async prune(days: number, limit = 5_000): Promise<number> {
     const result = await this.dataSource.query<[unknown, number]>(
@@ -233,12 +191,45 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
          SELECT id FROM outbox WHERE dispatched_at < now() - make_interval(days => $1) LIMIT $2)`,
       [days, limit],
     );
-    await this.dataSource.query(
-      `DELETE FROM processed_jobs WHERE job_key IN (
-         SELECT job_key FROM processed_jobs WHERE processed_at < now() - make_interval(days => $1) LIMIT $2)`,
-      [days, limit],
-    );
     return result[1] ?? 0;
+  }
+
+  /**
+   * One staged row, with the caller's manager (it commits or rolls back with the caller's rows). With
+   * an idempotency key already used by this owner, the earlier row instead (`created: false`); compare
+   * `request_hash` to tell a retry from a conflicting reuse.
+   */
+  private async insert(
+    manager: EntityManager,
+    row: StagedOutboxRow,
+    { idempotencyKey, requestHash }: OutboxIdempotency,
+  ): Promise<InsertedOutboxRow> {
+    const { job } = row;
+    const rows = await manager.query<OutboxRow[]>(
+      `INSERT INTO outbox (id, queue, job_name, payload, priority, delay_ms, owner_id, idempotency_key,
+                           request_hash, trace_context)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        row.id,
+        job.queue,
+        job.name,
+        JSON.stringify(job.payload),
+        job.opts.priority,
+        row.delayMs,
+        row.ownerId,
+        idempotencyKey ?? null,
+        requestHash ?? null,
+        job.opts.telemetry?.metadata ?? null,
+      ],
+    );
+    if (rows[0]) return { ...rows[0], created: true };
+    const [existing] = await manager.query<OutboxRow[]>(
+      `SELECT * FROM outbox WHERE owner_id = $1 AND idempotency_key = $2`,
+      [row.ownerId, idempotencyKey],
+    );
+    return { ...existing, created: false };
   }
 
   private async noteFailure(manager: EntityManager, ids: string[], error: Error): Promise<void> {
@@ -278,7 +269,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
         if (jobs.length === 0) return 0;
         let added: Array<{ id: string }>;
         try {
-          const result = await this.producer.addReplicated(jobs, { admitted: false });
+          const result = await addConfirmed(this.producer, this.producer.acks, jobs);
           added = result.added;
           const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
           if (!verdict.mark) throw new Error(verdict.reason);

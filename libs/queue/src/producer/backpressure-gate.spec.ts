@@ -60,7 +60,8 @@ describe('BackpressureGate', () => {
     for (let i = 0; i < 100; i += 1) await gate.admit();
     expect(await refused(gate.admit())).toBeDefined();
     // The jobs reached Redis and the next read sees them; pending is settled, not counted twice.
-    gate.noteAdded(100, true);
+    gate.noteAdded(100);
+    gate.settle(100);
     reading.depth = 40;
     advance(200);
     await gate.admit();

@@ -62,13 +62,17 @@ export class BackpressureGate {
     throw new QueueOverloadedError(this.settings.queue, this.retryAfterSeconds(estimate), estimate);
   }
 
-  /**
-   * Jobs are in the queue now. `admitted`: they were let in by admit() (their pending entry is
-   * settled); otherwise (outbox relay) they are simply counted on top of the last reading.
-   */
-  noteAdded(count: number, admitted: boolean): void {
+  /** Jobs are in the queue now: counted on top of the last reading until the next one. */
+  noteAdded(count: number): void {
     this.addedSinceRead += count;
-    let left = admitted ? count : 0;
+  }
+
+  /**
+   * Admitted jobs were added (AdmittedProducer calls it right after noteAdded): their admissions stop
+   * counting, oldest first, so they are not counted twice. Admissions never settled expire instead.
+   */
+  settle(count: number): void {
+    let left = count;
     while (left > 0 && this.pending.length > 0) {
       const head = this.pending[0];
       const settled = Math.min(left, head.count);

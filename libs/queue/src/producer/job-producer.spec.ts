@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@platform/config';
 import { queueSettings } from '../queue-definitions';
 import type { QueueRegistry } from '../queue-registry';
+import { AdmittedProducer } from './admitted-producer';
 import { JobProducer } from './job-producer';
+import { QueueGates } from './queue-gates';
 import type { RedisMemory } from './redis-memory';
 import { QueueOverloadedError } from './queue-errors';
 
 /** A producer over a queue whose job counts are given: what getJobCounts answers for the states asked. */
-function producerWith(counts: Record<string, number>) {
+function setup(counts: Record<string, number>) {
   const config = loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"highWaterMark":100}}' });
   const queue = {
     getJobCounts: async (...states: string[]) =>
@@ -20,8 +22,12 @@ function producerWith(counts: Record<string, number>) {
     get: () => queue,
   } as unknown as QueueRegistry;
   const memory = { admit: async () => undefined } as unknown as RedisMemory;
-  return new JobProducer(registry, queueSettings(config), config, memory);
+  const settings = queueSettings(config);
+  const gates = new QueueGates(registry, settings, config);
+  const producer = new JobProducer(registry, settings, config, gates);
+  return { producer, admitted: new AdmittedProducer(producer, gates, memory, registry) };
 }
+const admissionWith = (counts: Record<string, number>) => setup(counts).admitted;
 
 const refusal = (p: Promise<unknown>) =>
   p.then(
@@ -29,22 +35,22 @@ const refusal = (p: Promise<unknown>) =>
     (e: unknown) => e,
   );
 
-describe('JobProducer admission', () => {
+describe('AdmittedProducer admission', () => {
   it('counts delayed jobs and flow parents against the high-water mark, not only waiting ones', async () => {
-    expect(await refusal(producerWith({ delayed: 100 }).admit('jobs'))).toBeInstanceOf(QueueOverloadedError);
-    expect(await refusal(producerWith({ 'waiting-children': 100 }).admit('jobs'))).toBeInstanceOf(
+    expect(await refusal(admissionWith({ delayed: 100 }).admit('jobs'))).toBeInstanceOf(QueueOverloadedError);
+    expect(await refusal(admissionWith({ 'waiting-children': 100 }).admit('jobs'))).toBeInstanceOf(
       QueueOverloadedError,
     );
-    const mixed = producerWith({ waiting: 40, prioritized: 30, delayed: 29 });
+    const mixed = admissionWith({ waiting: 40, prioritized: 30, delayed: 29 });
     await mixed.admit('jobs'); // 99 + 1 fits
     expect(await refusal(mixed.admit('jobs'))).toBeInstanceOf(QueueOverloadedError);
     // Running and finished jobs are not pending.
-    await producerWith({ active: 500, completed: 500, failed: 500 }).admit('jobs', 10);
+    await admissionWith({ active: 500, completed: 500, failed: 500 }).admit('jobs', 10);
   });
 });
 
 describe('JobProducer.prepare byte caps', () => {
-  const producer = producerWith({});
+  const { producer } = setup({});
   const status = (fn: () => unknown) => {
     try {
       fn();

@@ -11,16 +11,14 @@ import {
 } from '../contracts/job-contracts';
 import { bullPriority, type PriorityClass } from '../priorities';
 import type { QueueName, QueueSettings } from '../queue-definitions';
-import { backpressureRejections } from '../queue-metrics';
-import { bullPrefix, pendingDepth, PENDING_STATES, QueueRegistry } from '../queue-registry';
+import { bullPrefix, QueueRegistry } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
 import { pendingOwnersOption } from '../pending/pending-jobs';
-import { JOB_OVERHEAD_BYTES } from '../retention-budget';
-import { BackpressureGate } from './backpressure-gate';
-import type { ReplicaAnswer } from './replica-acks';
 import { baseJobOptions } from './job-options';
-import { RedisMemory } from './redis-memory';
-import { JobTooLargeError, QueueOverloadedError, QueueUnavailableError, withTimeout } from './queue-errors';
+import type { AddedJob, JobSink } from './job-sink';
+import type { ReplicaAcks } from './replica-acks';
+import { QueueGates } from './queue-gates';
+import { JobTooLargeError, QueueUnavailableError, withTimeout } from './queue-errors';
 
 export interface EnqueueOptions {
   /** Defaults to the queue's default class. Never BullMQ's 0. */
@@ -53,62 +51,28 @@ export interface PreparedJob {
 }
 
 /**
- * Adds jobs. Payloads are validated against their contract (InvalidJobPayloadError), priorities are
- * explicit, and each queue's backpressure gate is asked first (QueueOverloadedError). A call never
- * waits for Redis: while it is down calls fail at once with QueueUnavailableError.
+ * Prepares and adds jobs. Payloads are validated against their contract (InvalidJobPayloadError) and
+ * priorities are explicit. It admits nothing: AdmittedProducer wraps it with the Redis memory guard
+ * and the queues' backpressure. A call never waits for Redis: while it is down calls fail at once
+ * with QueueUnavailableError.
  */
 @Injectable()
-export class JobProducer {
-  private readonly gates = new Map<QueueName, BackpressureGate>();
-  private readonly rejections = backpressureRejections();
+export class JobProducer implements JobSink {
   private readonly timeoutMs: number;
 
   constructor(
     private readonly registry: QueueRegistry,
     @Inject(QUEUE_SETTINGS) private readonly settings: Readonly<Record<QueueName, QueueSettings>>,
     @InjectConfig() private readonly config: AppConfig,
-    private readonly memory: RedisMemory,
+    private readonly gates: QueueGates,
   ) {
     // Producers are on the request path: a Redis that stops answering fails the call, not the request.
     this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
   }
 
-  async enqueue<N extends JobName>(name: N, payload: PayloadInput<N>, options: EnqueueOptions = {}) {
-    const job = this.prepare({ name, payload, ...options });
-    await this.admit(job.queue, job.weight, job.bytes);
-    const [added] = await this.add([job], { admitted: true });
-    return added;
-  }
-
-  /** Adds many jobs (one round trip per queue); the batch is admitted or refused as a whole. */
-  async enqueueBulk(requests: EnqueueRequest[]): Promise<Array<{ id: string; queue: QueueName }>> {
-    const jobs = requests.map((r) => this.prepare(r));
-    const weights = new Map<QueueName, { count: number; bytes: number }>();
-    for (const job of jobs) {
-      const w = weights.get(job.queue) ?? { count: 0, bytes: 0 };
-      weights.set(job.queue, { count: w.count + job.weight, bytes: w.bytes + job.bytes });
-    }
-    for (const [queue, { count, bytes }] of weights) await this.admit(queue, count, bytes);
-    return this.add(jobs, { admitted: true });
-  }
-
-  /**
-   * Throws RedisMemoryHighError when Redis is nearly full, QueueOverloadedError when `count` more jobs
-   * would go over the queue's high-water mark. `bytes`: their payloads (PreparedJob.bytes), when known.
-   */
-  async admit(queue: QueueName, count = 1, bytes = 0): Promise<void> {
-    if (!this.registry.isConnected)
-      throw new QueueUnavailableError(`Redis ${this.registry.connection.status}`);
-    await this.memory.admit(bytes + count * JOB_OVERHEAD_BYTES);
-    try {
-      await this.gate(queue).admit(count);
-    } catch (error) {
-      if (error instanceof QueueOverloadedError) this.rejections.inc({ queue });
-      if (error instanceof QueueOverloadedError || error instanceof QueueUnavailableError) throw error;
-      // A Redis that stopped answering (paused, partitioned) keeps its connection "ready" and fails
-      // the depth read with a command timeout: that is unavailability too, not an internal error.
-      throw new QueueUnavailableError((error as Error).message);
-    }
+  /** What confirms that replicas have the jobs added (undefined: no replica is required). */
+  get acks(): ReplicaAcks | undefined {
+    return this.registry.writers.acks;
   }
 
   /**
@@ -140,14 +104,10 @@ export class JobProducer {
   }
 
   /**
-   * Adds prepared jobs without asking the gate (the outbox: those writes were accepted already).
-   * `admitted`: the caller passed admit() for them. Fan-out jobs become flows; the rest go in one
-   * addBulk per queue.
+   * Adds prepared jobs as they are, asking no one: admission is AdmittedProducer's, around this.
+   * Fan-out jobs become flows; the rest go in one addBulk per queue.
    */
-  async add(
-    jobs: PreparedJob[],
-    { admitted }: { admitted: boolean },
-  ): Promise<Array<{ id: string; queue: QueueName }>> {
+  async add(jobs: PreparedJob[]): Promise<AddedJob[]> {
     const writers = this.registry.writers;
     if (!writers.isConnected) throw new QueueUnavailableError(`Redis ${writers.connection.status}`);
     const results = new Array<{ id: string; queue: QueueName } | undefined>(jobs.length);
@@ -171,23 +131,9 @@ export class JobProducer {
       added.forEach((job, k) => (results[indexes[k]] = { id: job.id!, queue }));
     });
     await withTimeout(Promise.all([...bulks, ...flows]), this.timeoutMs, 'enqueue');
-    for (const job of jobs) this.gate(job.queue).noteAdded(job.weight, admitted);
-    return results as Array<{ id: string; queue: QueueName }>;
-  }
-
-  /**
-   * add(), then asks how many replicas have the jobs (one WAIT, shared with concurrent callers; none
-   * when no replica is required). The outbox marks rows dispatched only when enough do.
-   */
-  async addReplicated(
-    jobs: PreparedJob[],
-    options: { admitted: boolean },
-  ): Promise<{ added: Array<{ id: string; queue: QueueName }>; replication: ReplicaAnswer }> {
-    const acks = this.registry.writers.acks;
-    if (!acks) return { added: await this.add(jobs, options), replication: { required: 0 } };
-    const pin = await acks.pin();
-    const added = await this.add(jobs, options);
-    return { added, replication: await acks.confirm(pin) };
+    // Counted on top of the queue's last depth reading, whoever asked for them.
+    for (const job of jobs) this.gates.get(job.queue).noteAdded(job.weight);
+    return results as AddedJob[];
   }
 
   private async addFlow(job: PreparedJob): Promise<string> {
@@ -224,35 +170,5 @@ export class JobProducer {
     };
     const node = await this.registry.writers.flows.add(flow);
     return node.job.id!;
-  }
-
-  private gate(queue: QueueName): BackpressureGate {
-    let gate = this.gates.get(queue);
-    if (!gate) {
-      const s = this.settings[queue];
-      const bull = this.registry.get(queue);
-      gate = new BackpressureGate(
-        {
-          queue,
-          highWaterMark: s.highWaterMark,
-          lowWaterMark: s.lowWaterMark,
-          cacheMs: this.config.queue.depthCacheMs,
-        },
-        async () => {
-          const [counts, completed, failed] = await withTimeout(
-            Promise.all([
-              bull.getJobCounts(...PENDING_STATES),
-              bull.getMetrics('completed', 0, 0),
-              bull.getMetrics('failed', 0, 0),
-            ]),
-            this.timeoutMs,
-            'queue depth read',
-          );
-          return { depth: pendingDepth(counts), finished: completed.meta.count + failed.meta.count };
-        },
-      );
-      this.gates.set(queue, gate);
-    }
-    return gate;
   }
 }

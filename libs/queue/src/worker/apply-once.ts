@@ -31,3 +31,20 @@ export async function applyOnce<T>(
     return { applied: true, result };
   });
 }
+
+/**
+ * Deletes the once-only marks older than `days`: their jobs are past every queue's retention, so
+ * they cannot run again. Bounded per call; the relay calls it with the outbox's own pruning.
+ */
+export async function pruneProcessedJobs(
+  dataSource: DataSource,
+  days: number,
+  limit = 5_000,
+): Promise<number> {
+  const result = await dataSource.query<[unknown, number]>(
+    `DELETE FROM processed_jobs WHERE job_key IN (
+       SELECT job_key FROM processed_jobs WHERE processed_at < now() - make_interval(days => $1) LIMIT $2)`,
+    [days, limit],
+  );
+  return result[1] ?? 0;
+}
