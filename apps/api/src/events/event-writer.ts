@@ -1,9 +1,9 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Histogram, register } from 'prom-client';
+import { Histogram } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { captureJobTrace } from '@platform/observability';
+import { captureJobTrace, sharedMetric } from '@platform/observability';
 import { userConsistencyKey } from '@platform/recommendations';
 import {
   contractOf,
@@ -247,12 +247,13 @@ interface EarlierAnswer {
 
 function batchSizeHistogram(): Histogram {
   const name = 'events_write_batch_requests';
-  return (
-    (register.getSingleMetric(name) as Histogram | undefined) ??
-    new Histogram({
-      name,
-      help: 'Requests written together by one group-commit statement (POST /v1/events)',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-    })
+  return sharedMetric(
+    name,
+    () =>
+      new Histogram({
+        name,
+        help: 'Requests written together by one group-commit statement (POST /v1/events)',
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      }),
   );
 }
