@@ -191,7 +191,10 @@ describe('recommendations end to end', () => {
     const window = JOB_CONTRACTS['recommendations.recompute'].coalesce!.delayMs;
     expect(version).toBeGreaterThanOrEqual(1);
     expect(version).toBeLessThanOrEqual(Math.ceil(burstMs / window) + 2);
-    expect(version).toBeLessThanOrEqual(15);
+    // And whatever the machine's speed, a small fraction of the events (without coalescing it would be
+    // about one run per event). A fixed 15 failed on a loaded CI machine with 16 runs for a slow burst,
+    // which the duration bound above allowed.
+    expect(version).toBeLessThanOrEqual(50);
   });
 
   it("never shows a recommendation older than the caller's last write, once its job completed", async () => {
