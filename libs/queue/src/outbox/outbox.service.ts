@@ -140,10 +140,7 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     let added: AddedJob[];
     try {
       const jobs = rows.map((r) => ({ ...r.job, opts: withPendingOwners(r.job.opts, pendingOwners) }));
-      const result = await addConfirmed(sink, this.producer.acks, jobs);
-      added = result.added;
-      const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
-      if (!verdict.mark) throw new Error(verdict.reason);
+      added = await this.addToMark(sink, jobs);
     } catch (error) {
       await this.noteFailure(this.dataSource.manager, ids, error as Error).catch(() => undefined);
       return 0;
@@ -232,6 +229,18 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
     return { ...existing, created: false };
   }
 
+  /**
+   * Adds the jobs through `sink` and returns them once enough replicas have them (QUEUE_DISPATCH_REPLICAS)
+   * for their rows to be marked dispatched; throws otherwise, and the rows stay pending. Both the eager
+   * dispatch and the relay go through here.
+   */
+  private async addToMark(sink: JobSink, jobs: PreparedJob[]): Promise<AddedJob[]> {
+    const result = await addConfirmed(sink, this.producer.acks, jobs);
+    const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
+    if (!verdict.mark) throw new Error(verdict.reason);
+    return result.added;
+  }
+
   private async noteFailure(manager: EntityManager, ids: string[], error: Error): Promise<void> {
     await manager.query(
       `UPDATE outbox SET dispatch_attempts = dispatch_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
@@ -267,12 +276,9 @@ export class Outbox implements OnModuleInit, OnApplicationShutdown {
           }
         }
         if (jobs.length === 0) return 0;
-        let added: Array<{ id: string }>;
+        let added: AddedJob[];
         try {
-          const result = await addConfirmed(this.producer, this.producer.acks, jobs);
-          added = result.added;
-          const verdict = replicationVerdict(result.replication, this.config.queue.dispatchWaitMs);
-          if (!verdict.mark) throw new Error(verdict.reason);
+          added = await this.addToMark(this.producer, jobs);
         } catch (error) {
           // The rows stay pending (the next pass adds them again: a no-op for a job still queued);
           // remember why.
