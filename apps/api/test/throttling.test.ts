@@ -123,14 +123,18 @@ describe('token bucket per API key over real HTTP and Redis', () => {
 
   it('probes and /metrics are never throttled; metrics count decisions by tier', async () => {
     const statuses = await Promise.all(
-      Array.from({ length: 150 }, (_, i) =>
-        fetch(`${api.baseUrl}${['/health', '/readyz', '/metrics'][i % 3]}`).then(async (r) => {
-          await r.arrayBuffer();
-          return r;
-        }),
-      ),
+      Array.from({ length: 150 }, (_, i) => {
+        const path = ['/health', '/readyz', '/metrics'][i % 3];
+        return fetch(`${api.baseUrl}${path}`).then(async (r) => {
+          const body = await r.text();
+          return { path, status: r.status, headers: r.headers, body };
+        });
+      }),
     );
-    expect(statuses.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    // The failures with their bodies, so a failure says which check failed and why.
+    expect(
+      statuses.filter((r) => r.status !== 200).map(({ path, status, body }) => ({ path, status, body })),
+    ).toEqual([]);
     expect(statuses.every((r) => r.headers.get('ratelimit-limit') === null)).toBe(true);
     const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/ratelimit_decisions_total\{tier="free",decision="allowed"\} \d+/);

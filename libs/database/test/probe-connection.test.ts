@@ -32,6 +32,25 @@ describe('ProbeConnection', () => {
     expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
   });
 
+  it('keeps an answer that arrived in time when the event loop was blocked past the deadline', async () => {
+    await probe.query('SELECT 1', 1_000); // connected
+    const answer = probe.query<{ one: number }>('SELECT 1 AS one', 200);
+    // One turn later the query is on the wire. Its answer comes back within milliseconds, but nothing
+    // reads it while the loop is busy: after the block, the deadline's timer is due before the socket
+    // is read (a plain timer race, as pg's query_timeout, fails it).
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const blockedUntil = Date.now() + 500;
+        while (Date.now() < blockedUntil) {
+          // a /metrics burst, a large JSON body: any synchronous work
+        }
+        resolve();
+      }),
+    );
+    const [row] = await answer;
+    expect(row.one).toBe(1);
+  });
+
   it('reports a failure to each caller of that probe, and reconnects for the next', async () => {
     const failures = await Promise.allSettled(
       Array.from({ length: 5 }, () => probe.query('SELECT pg_sleep(0.5)', 100)),

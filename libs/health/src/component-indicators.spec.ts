@@ -61,6 +61,18 @@ describe('ComponentIndicators', () => {
     expect((await run(down.readiness())).postgres).toMatchObject({ status: 'down' });
     const hung = indicatorsFor([[PrimaryReadiness, { timeoutMs: 50, check: () => new Promise(() => {}) }]]);
     expect((await run(hung.readiness())).postgres).toMatchObject({ status: 'down' });
+    // The check owns its deadline (it lets an answer already read win past it): the indicator's own
+    // timer is a backstop and does not fail an answer that lands just after timeoutMs.
+    const late = indicatorsFor([
+      [
+        PrimaryReadiness,
+        {
+          timeoutMs: 50,
+          check: () => new Promise((resolve) => setTimeout(() => resolve({ host: 'db:5432' }), 70)),
+        },
+      ],
+    ]);
+    expect((await run(late.readiness())).postgres).toMatchObject({ status: 'up' });
   });
 
   it('workers: a readiness component, down unless running', async () => {

@@ -46,12 +46,14 @@ export class ComponentIndicators implements OnModuleInit {
     const checks: HealthIndicatorFunction[] = [];
     const { primary, workers } = this;
     if (primary) {
-      // On a connection of its own, not the app's pool (see PrimaryReadiness).
+      // On a connection of its own, not the app's pool (see PrimaryReadiness). check() keeps its own
+      // deadline, which lets an answer already on the socket win; this timer is only a backstop, and
+      // one of the same length would fire first after a blocked event loop and fail that answer.
       checks.push(() =>
         this.indicators
           .check('postgres')
           .attempt(() => primary.check())
-          .withTimeout(primary.timeoutMs),
+          .withTimeout(primary.timeoutMs * 2),
       );
     }
     if (workers) {

@@ -1,4 +1,5 @@
-import { Client, type QueryConfig } from 'pg';
+import { Client } from 'pg';
+import { probeDeadline } from './probe-deadline';
 
 /**
  * A dedicated connection for health probes, so a busy pool never makes a healthy host look dead.
@@ -36,30 +37,28 @@ export class ProbeConnection {
 
   private async run<Row extends object>(sql: string, timeoutMs: number): Promise<Row[]> {
     try {
-      const client = await this.connect(timeoutMs);
-      // pg honours a per-query timeout its types do not declare; the client's own was fixed at connect.
-      const query: QueryConfig & { query_timeout: number } = { text: sql, query_timeout: timeoutMs };
-      return (await client.query<Row>(query)).rows;
+      return await probeDeadline(
+        this.connect().then((client) => client.query<Row>(sql)),
+        timeoutMs,
+        () => new Error(`probe timed out after ${timeoutMs} ms`),
+      ).then((result) => result.rows);
     } catch (error) {
+      // Also ends a connect or query still running past the deadline.
       await this.close();
       throw error;
     }
   }
 
-  private async connect(timeoutMs: number): Promise<Client> {
+  private async connect(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new Client({
-      connectionString: this.url,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
-      application_name: this.applicationName,
-    });
+    // No connect or query timeout of pg's own: the probe's deadline bounds both (see probeDeadline).
+    const client = new Client({ connectionString: this.url, application_name: this.applicationName });
     client.on('error', () => void this.close());
     this.client = client;
     try {
       await client.connect();
     } catch (error) {
-      this.client = undefined;
+      if (this.client === client) this.client = undefined;
       await client.end().catch(() => undefined);
       throw error;
     }
