@@ -1,19 +1,11 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, type AppConfig } from '@platform/config';
-import { createLogger } from '@platform/observability';
+import { loadConfig } from '@platform/config';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { createWorkerApp } from '../../apps/worker/src/bootstrap';
 import { checkContractOf } from './contract/exemptions';
+import { capturingLogger, listenOnFreePort, type RunningApp } from './core-app';
 
-export interface RunningApp {
-  app: NestFastifyApplication;
-  config: AppConfig;
-  baseUrl: string;
-  /** Log lines the app wrote (JSON strings). */
-  logs: string[];
-  close(): Promise<void>;
-}
+export type { RunningApp } from './core-app';
 
 /**
  * The real API (or worker), built as production builds it, on a real port inside the test process.
@@ -26,19 +18,12 @@ export async function startInProcess(
 ): Promise<RunningApp> {
   const config = loadConfig(env);
   const logs: string[] = [];
-  const logger = createLogger({
-    level: config.logLevel,
-    name: kind,
-    destination: { write: (line: string) => void logs.push(line) },
-  });
+  const logger = capturingLogger(config, kind, logs);
   const { app } =
     kind === 'api'
       ? await createApiApp(config, { logger, extraImports })
       : await createWorkerApp(config, logger);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const baseUrl = `http://127.0.0.1:${port}`;
-  if (kind === 'api') checkContractOf(baseUrl);
-  return { app, config, baseUrl, logs, close: () => app.close() };
+  const running = await listenOnFreePort(app, config, logs);
+  if (kind === 'api') checkContractOf(running.baseUrl);
+  return running;
 }

@@ -167,6 +167,20 @@ describe('consistency with a lagging standby (two API instances)', () => {
     expect(stale).toBe(0);
   });
 
+  it('an admin PUT of a new tier answers with the row it wrote (read back from the primary, not the standby)', async () => {
+    for (let i = 0; i < 10; i++) {
+      const name = `admin-${i}-${randomSuffix()}`;
+      const response = await putTier(one, name, {
+        ratePerMinute: 70 + i,
+        burst: 5,
+        defaultPriority: 'low',
+        maxBatch: 3,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ name, ratePerMinute: 70 + i });
+    }
+  });
+
   it('(c) a key revoked on one instance is refused by the other on its next request', async () => {
     let accepted = 0;
     for (let i = 0; i < 5; i++) {

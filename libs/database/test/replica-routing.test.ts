@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { issueApiKey, readAtLeast, ReplicaRouter, runAs, runWithoutCaller, Tier } from '@platform/database';
-import {
-  createTestDatabase,
-  PgStandby,
-  REPLICA_TEST_IMPORTS,
-  ReplicaTestController,
-  startApiWithControllers,
-  testEnv,
-  TEST_ADMIN_TOKEN,
-  type RunningApp,
-  type TestDatabase,
-  waitFor,
-} from '../../../test/support';
+import { readAtLeast, ReplicaRouter, runAs, runWithoutCaller, Tier } from '@platform/database';
+// The lib-only part of the test support: an app of the libs (CoreModule), no API.
+import { startCoreApp, type RunningApp } from '../../../test/support/core-app';
+import { PgStandby } from '../../../test/support/pg-standby';
+import { waitFor } from '../../../test/support/queue-helpers';
+import { REPLICA_ROUTES_IMPORTS, ReplicaRoutesController } from '../../../test/support/replica-test-routes';
+import { TEST_CALLER_HEADER, TEST_READ_FROM_PRIMARY_HEADER } from '../../../test/support/test-caller';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { testEnv, TEST_ADMIN_TOKEN } from '../../../test/support/test-env';
 
-/** Against the real primary and a real streaming standby (scripts/pg-replica.sh) delayed by 500 ms. */
+/**
+ * Against the real primary and a real streaming standby (scripts/pg-replica.sh) delayed by 500 ms,
+ * through an app of the libs only (CoreModule and test routes, over real HTTP): a request's caller is
+ * whoever its `x-test-caller` header names, scoped with the database lib's runAs/runWithoutCaller.
+ */
 describe('replica routing', () => {
   let db: TestDatabase;
   let standby: PgStandby;
@@ -35,53 +35,51 @@ describe('replica routing', () => {
     await db?.drop();
   });
 
-  async function startApi(overrides: Record<string, string> = {}): Promise<RunningApp> {
-    const api = await startApiWithControllers(
+  async function startServer(overrides: Record<string, string> = {}): Promise<RunningApp> {
+    const server = await startCoreApp(
       testEnv({
         DATABASE_URL: db.url,
         DATABASE_REPLICA_URLS: replicaUrl,
         REPLICA_CHECK_INTERVAL_MS: '200',
         ...overrides,
       }),
-      [ReplicaTestController],
-      REPLICA_TEST_IMPORTS,
+      { controllers: [ReplicaRoutesController], imports: REPLICA_ROUTES_IMPORTS },
     );
     await waitFor(
-      async () => (await health(api)).replicas[0]?.inRotation === true,
+      async () => (await health(server)).replicas[0]?.inRotation === true,
       'replica in rotation',
       15_000,
     );
-    return api;
+    return server;
   }
 
   describe('with the default pool', () => {
-    let api: RunningApp;
-    let writer: string;
-    let reader: string;
+    let server: RunningApp;
+    // Two callers, as two API keys would be.
+    const writer = 'writer';
+    const reader = 'reader';
 
     beforeAll(async () => {
-      api = await startApi();
-      writer = (await issueApiKey(db.dataSource, 'writer', 'internal')).key;
-      reader = (await issueApiKey(db.dataSource, 'reader', 'internal')).key;
+      server = await startServer();
     });
     afterAll(async () => {
-      await api?.close();
+      await server?.close();
     });
 
     it('a caller reads its own writes at once (0 stale of 200) while other callers keep reading the replica', async () => {
       let writerDone = false;
       const otherReads: Array<{ replica: boolean; port: number }> = [];
       const other = (async () => {
-        while (!writerDone) otherReads.push(await getJson(api, '/v1/replica-test/tiers/free', reader));
+        while (!writerDone) otherReads.push(await getJson(server, '/replica-test/tiers/free', reader));
       })();
 
       let stale = 0;
       const writerReadsOn: boolean[] = [];
       for (let i = 0; i < 200; i++) {
         const name = `rw-${i}-${Date.now()}`;
-        const created = await call(api, 'POST', `/v1/replica-test/tiers/${name}`, writer);
+        const created = await call(server, 'POST', `/replica-test/tiers/${name}`, writer);
         expect(created.status).toBe(201);
-        const read = await getJson(api, `/v1/replica-test/tiers/${name}`, writer);
+        const read = await getJson(server, `/replica-test/tiers/${name}`, writer);
         if (read.found !== 1) stale++;
         writerReadsOn.push(read.replica);
       }
@@ -102,12 +100,12 @@ describe('replica routing', () => {
       );
       // Replicas were behind for the writer: counted as such.
       expect(
-        metric(await metrics(api), 'db_reads_on_primary_total', { reason: 'replicas_behind' }),
+        metric(await metrics(server), 'db_reads_on_primary_total', { reason: 'replicas_behind' }),
       ).toBeGreaterThanOrEqual(190);
     });
 
     it('gives worker-style code the same guarantee with runAs, across separate contexts', async () => {
-      const tiers = api.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
+      const tiers = server.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
       let stale = 0;
       for (let i = 0; i < 30; i++) {
         const name = `job-${i}-${Date.now()}`;
@@ -121,22 +119,35 @@ describe('replica routing', () => {
       expect(stale).toBe(0);
     });
 
-    it('an admin request that writes then reads back (no API-key caller) reads from the primary', async () => {
-      for (let i = 0; i < 10; i++) {
-        const name = `admin-${i}-${Date.now()}`;
-        const response = await fetch(`${api.baseUrl}/v1/admin/tiers/${name}`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ ratePerMinute: 70 + i, burst: 5, defaultPriority: 'low', maxBatch: 3 }),
-        });
-        expect(response.status).toBe(200);
-        expect(await response.json()).toMatchObject({ name, ratePerMinute: 70 + i });
+    it('a request with no caller that writes then reads back reads its write, with its reads on the primary (as an operator request) or in its own scope', async () => {
+      for (const primary of [true, false]) {
+        for (let i = 0; i < 10; i++) {
+          const name = `anonymous-${primary ? 'primary' : 'scoped'}-${i}-${Date.now()}`;
+          const response = await fetch(`${server.baseUrl}/replica-test/tiers/${name}`, {
+            method: 'PUT',
+            headers: {
+              'content-type': 'application/json',
+              ...(primary ? { [TEST_READ_FROM_PRIMARY_HEADER]: '1' } : {}),
+            },
+            body: JSON.stringify({ ratePerMinute: 70 + i, burst: 5, defaultPriority: 'low', maxBatch: 3 }),
+          });
+          expect(response.status).toBe(200);
+          expect(await response.json()).toMatchObject({ name, ratePerMinute: 70 + i });
+        }
       }
+      // Reads on the primary also see a write made outside the request a moment ago.
+      const tiers = server.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
+      const name = `elsewhere-${Date.now()}`;
+      await tiers.insert({ name, ratePerMinute: 1, burst: 1, defaultPriority: 'low', maxBatch: 1 });
+      const read = await fetch(`${server.baseUrl}/replica-test/tiers/${name}`, {
+        headers: { [TEST_READ_FROM_PRIMARY_HEADER]: '1' },
+      });
+      expect(await read.json()).toMatchObject({ found: 1, replica: false, port: 5432 });
     });
 
     it('reads at or after a write position (a cache reload after an invalidation) skip a replica behind it', async () => {
-      const tiers = api.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
-      const router = api.app.get(ReplicaRouter);
+      const tiers = server.app.get<DataSource>(getDataSourceToken()).getRepository(Tier);
+      const router = server.app.get(ReplicaRouter);
       const tier = (name: string) => ({
         name,
         ratePerMinute: 1,
@@ -176,10 +187,10 @@ describe('replica routing', () => {
     });
 
     it('serves at least 90 % of plain repository reads from a healthy replica', async () => {
-      const before = await metrics(api);
+      const before = await metrics(server);
       for (let i = 0; i < 200; i++)
-        expect((await getJson(api, '/v1/replica-test/find/free', reader)).found).toBe(1);
-      const after = await metrics(api);
+        expect((await getJson(server, '/replica-test/find/free', reader)).found).toBe(1);
+      const after = await metrics(server);
       const replicaTarget = `127.0.0.1:${standby.port}/${dbName}`;
       const onReplica = delta(before, after, 'db_queries_total', { target: replicaTarget });
       const onPrimary = delta(before, after, 'db_queries_total', { target: 'primary' });
@@ -190,18 +201,18 @@ describe('replica routing', () => {
 
     it('runs transactions and query() on the primary and releases every query runner', async () => {
       const results = await Promise.all(
-        Array.from({ length: 40 }, () => call(api, 'POST', '/v1/replica-test/transaction', reader)),
+        Array.from({ length: 40 }, () => call(server, 'POST', '/replica-test/transaction', reader)),
       );
       for (const r of results) {
         expect(r.status).toBe(200);
         expect(await r.json()).toMatchObject({ replica: false, port: 5432, tiers: expect.any(Number) });
       }
-      expect(await getJson(api, '/v1/replica-test/raw', reader)).toMatchObject({
+      expect(await getJson(server, '/replica-test/raw', reader)).toMatchObject({
         replica: false,
         port: 5432,
       });
 
-      const detail = await health(api);
+      const detail = await health(server);
       expect(detail.primary.pool).toMatchObject({ waiting: 0 });
       expect(detail.primary.pool.idle).toBe(detail.primary.pool.total);
       expect(detail.replicas[0].pool).toMatchObject({ waiting: 0 });
@@ -209,7 +220,7 @@ describe('replica routing', () => {
     });
 
     it('reports pools, lag and rotation in /health/detailed and /metrics without credentials', async () => {
-      const response = await fetch(`${api.baseUrl}/health/detailed`, {
+      const response = await fetch(`${server.baseUrl}/health/detailed`, {
         headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
       });
       const text = await response.text();
@@ -221,7 +232,7 @@ describe('replica routing', () => {
         reachable: true,
         lagMs: expect.any(Number),
       });
-      const page = await metrics(api);
+      const page = await metrics(server);
       expect(page).not.toContain('Sup3rSecretPw');
       expect(page).toMatch(
         new RegExp(`db_pool_connections\\{host="127.0.0.1:${standby.port}/${dbName}",state="idle"\\} \\d+`),
@@ -230,21 +241,21 @@ describe('replica routing', () => {
       expect(page).toMatch(
         new RegExp(`db_replica_lag_seconds\\{replica="127.0.0.1:${standby.port}/${dbName}"\\}`),
       );
-      expect(api.logs.join('\n')).not.toContain('Sup3rSecretPw');
+      expect(server.logs.join('\n')).not.toContain('Sup3rSecretPw');
       // Losing a replica is not a readiness matter.
-      expect((await fetch(`${api.baseUrl}/readyz`)).status).toBe(200);
+      expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
     });
   });
 
   it('answers 503 database_busy within the acquire timeout when the pool is exhausted, then serves normally', async () => {
-    const api = await startApi({ DB_POOL_SIZE: '2', DB_ACQUIRE_TIMEOUT_MS: '1000' });
+    const server = await startServer({ DB_POOL_SIZE: '2', DB_ACQUIRE_TIMEOUT_MS: '1000' });
     try {
-      const key = (await issueApiKey(db.dataSource, 'busy', 'internal')).key;
-      await getJson(api, '/v1/replica-test/find/free', key); // warm the key cache
+      const caller = 'busy';
+      await getJson(server, '/replica-test/find/free', caller); // one request served before the burst
       const started = Date.now();
       const results = await Promise.all(
         Array.from({ length: 50 }, async () => {
-          const response = await call(api, 'GET', '/v1/replica-test/slow?seconds=3', key);
+          const response = await call(server, 'GET', '/replica-test/slow?seconds=3', caller);
           return { status: response.status, body: await response.json(), ms: Date.now() - started };
         }),
       );
@@ -263,26 +274,26 @@ describe('replica routing', () => {
         `pool of 2, 50 slow reads: 2 served, 48 x 503 database_busy after ${busyMs[0]}-${busyMs[busyMs.length - 1]} ms (acquire timeout 1000 ms)`,
       );
 
-      const after = await call(api, 'GET', '/v1/replica-test/find/free', key);
+      const after = await call(server, 'GET', '/replica-test/find/free', caller);
       expect(after.status).toBe(200);
-      const pools = (await health(api)).replicas[0].pool;
+      const pools = (await health(server)).replicas[0].pool;
       expect(pools.waiting).toBe(0);
     } finally {
-      await api.close();
+      await server.close();
     }
   });
 
   it('answers 503 query_timeout past the statement timeout and logs slow queries with duration and target', async () => {
-    const api = await startApi({ DB_STATEMENT_TIMEOUT_MS: '400', DB_SLOW_QUERY_MS: '100' });
+    const server = await startServer({ DB_STATEMENT_TIMEOUT_MS: '400', DB_SLOW_QUERY_MS: '100' });
     try {
-      const key = (await issueApiKey(db.dataSource, 'timeout', 'internal')).key;
-      const timedOut = await call(api, 'GET', '/v1/replica-test/slow?seconds=2', key);
+      const caller = 'timeout';
+      const timedOut = await call(server, 'GET', '/replica-test/slow?seconds=2', caller);
       expect(timedOut.status).toBe(503);
       expect(await timedOut.json()).toMatchObject({ error: 'query_timeout' });
       expect(timedOut.headers.get('retry-after')).toBe('1');
 
-      expect((await call(api, 'GET', '/v1/replica-test/slow?seconds=0.2', key)).status).toBe(200);
-      const slow = api.logs
+      expect((await call(server, 'GET', '/replica-test/slow?seconds=0.2', caller)).status).toBe(200);
+      const slow = server.logs
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         // Other statements may be slow too on a loaded machine (boot-time catalog reads): find this one.
         .find((l) => l.msg === 'slow query' && String(l.query).includes('pg_sleep'));
@@ -293,7 +304,7 @@ describe('replica routing', () => {
       });
       expect(slow!.durationMs as number).toBeGreaterThanOrEqual(150);
     } finally {
-      await api.close();
+      await server.close();
     }
   });
 });
@@ -308,26 +319,27 @@ interface Detail {
   replicas: Array<{ name: string; inRotation: boolean; lagMs?: number; pool: Pool }>;
 }
 
-function call(api: RunningApp, method: string, path: string, key: string): Promise<Response> {
-  return fetch(`${api.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+/** A request as `caller` (the name TestCallerInterceptor runs it as). */
+function call(server: RunningApp, method: string, path: string, caller: string): Promise<Response> {
+  return fetch(`${server.baseUrl}${path}`, { method, headers: { [TEST_CALLER_HEADER]: caller } });
 }
 
-async function getJson(api: RunningApp, path: string, key: string) {
-  const response = await call(api, 'GET', path, key);
+async function getJson(server: RunningApp, path: string, caller: string) {
+  const response = await call(server, 'GET', path, caller);
   const body = (await response.json()) as { found: number; port: number; replica: boolean };
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
   return body;
 }
 
-async function health(api: RunningApp): Promise<Detail> {
-  const response = await fetch(`${api.baseUrl}/health/detailed`, {
+async function health(server: RunningApp): Promise<Detail> {
+  const response = await fetch(`${server.baseUrl}/health/detailed`, {
     headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
   });
   return ((await response.json()) as { details: { database: Detail } }).details.database;
 }
 
-async function metrics(api: RunningApp): Promise<string> {
-  return (await fetch(`${api.baseUrl}/metrics`)).text();
+async function metrics(server: RunningApp): Promise<string> {
+  return (await fetch(`${server.baseUrl}/metrics`)).text();
 }
 
 function metric(page: string, name: string, labels: Record<string, string>): number {
