@@ -21,7 +21,7 @@ import { CachedResponse, HttpCacheInterceptor, TieredCacheModule } from '@platfo
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@platform/config';
 import { REDIS_COMMANDS, RedisModule, type RedisClient } from '@platform/redis';
 import { ResilienceModule } from '@platform/resilience';
-import { testEnv } from '../../../test/support';
+import { testEnv } from '../../../test/support/libs';
 import { l2Inspector } from './open-test-cache';
 
 /** Stands in for ApiKeyGuard: the caller is whoever `x-caller` names (`key@tenant`). */

@@ -2,7 +2,7 @@ import { TieredCache, CACHE_L2_BREAKER, type ReadFence } from '@platform/cache';
 import { loadConfig, type AppConfig } from '@platform/config';
 import { closeRedis, createRedis, waitUntilReady, type RedisClient } from '@platform/redis';
 import { CircuitBreakerRegistry } from '@platform/resilience';
-import { testEnv } from '../../../test/support';
+import { testEnv } from '../../../test/support/libs';
 import { L2RedisStore } from '../src/l2-redis-store';
 
 /**

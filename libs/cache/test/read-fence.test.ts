@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadFence } from '@platform/cache';
-import { openTestRedis, randomSuffix } from '../../../test/support';
+import { openTestRedis, randomSuffix } from '../../../test/support/libs';
 import { openTestCache, type TestCache } from './open-test-cache';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomSuffix, waitFor } from '../../../test/support';
+import { randomSuffix, waitFor } from '../../../test/support/libs';
 import { openTestCache, type TestCache } from './open-test-cache';
 
 /** Every test gets its own keys; the prefix is shared by the two instances A and B. */

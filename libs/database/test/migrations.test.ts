@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@platform/config';
 import { DataSource } from 'typeorm';
 import { dropDatabase, ensureDatabase, postgresOptions, runMigrations } from '@platform/database';
-import { LOCAL_POSTGRES, randomSuffix } from '../../../test/support';
+import { LOCAL_POSTGRES, randomSuffix } from '../../../test/support/libs';
 
 async function schemaSnapshot(url: string): Promise<string> {
   const client = new Client({ connectionString: url });

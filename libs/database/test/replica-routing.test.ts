@@ -2,14 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { readAtLeast, ReplicaRouter, runAs, runWithoutCaller, Tier } from '@platform/database';
-// The lib-only part of the test support: an app of the libs (CoreModule), no API.
-import { startCoreApp, type RunningApp } from '../../../test/support/core-app';
-import { PgStandby } from '../../../test/support/pg-standby';
-import { waitFor } from '../../../test/support/queue-helpers';
-import { REPLICA_ROUTES_IMPORTS, ReplicaRoutesController } from '../../../test/support/replica-test-routes';
-import { TEST_CALLER_HEADER, TEST_READ_FROM_PRIMARY_HEADER } from '../../../test/support/test-caller';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { testEnv, TEST_ADMIN_TOKEN } from '../../../test/support/test-env';
+import {
+  startCoreApp,
+  type RunningApp,
+  PgStandby,
+  waitFor,
+  REPLICA_ROUTES_IMPORTS,
+  ReplicaRoutesController,
+  TEST_CALLER_HEADER,
+  TEST_READ_FROM_PRIMARY_HEADER,
+  createTestDatabase,
+  type TestDatabase,
+  testEnv,
+  TEST_ADMIN_TOKEN,
+} from '../../../test/support/libs';
 
 /**
  * Against the real primary and a real streaming standby (scripts/pg-replica.sh) delayed by 500 ms,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/libs';
 
 /**
  * What TypeORM's schema builder would change to make a freshly migrated database match the entities

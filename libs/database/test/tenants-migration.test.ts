@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey, PRE_TENANCY_TENANT_ID } from '@platform/database';
-import { createTestDatabase, undoMigrationsThrough, type TestDatabase } from '../../../test/support';
+import { createTestDatabase, undoMigrationsThrough, type TestDatabase } from '../../../test/support/libs';
 
 const TENANTS = 'Tenants1765000000000';
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, undoMigrationsThrough, type TestDatabase } from '../../../test/support';
+import { createTestDatabase, undoMigrationsThrough, type TestDatabase } from '../../../test/support/libs';
 
 /**
  * Subscriptions made before Standard Webhooks keep working: the migration turns each old secret into

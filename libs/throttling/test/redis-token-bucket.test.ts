@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTokenBucket } from '@platform/throttling';
 import type { RedisClient } from '@platform/redis';
-import { deleteRedisKeys, openTestRedis, randomSuffix } from '../../../test/support';
+import { deleteRedisKeys, openTestRedis, randomSuffix } from '../../../test/support/libs';
 
 describe('the token-bucket Lua script on the real Redis', () => {
   let redis: RedisClient;
