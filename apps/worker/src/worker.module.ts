@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TieredCacheModule } from '@platform/cache';
 import type { AppConfig } from '@platform/config';
 import { CoreModule } from '@platform/core';
 import { QueueModule, QueueWorkerModule } from '@platform/queue';
@@ -12,7 +13,12 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config), QueueModule, QueueWorkerModule.forProcessors(PROCESSORS)],
+      imports: [
+        CoreModule.forRoot(config),
+        QueueModule,
+        // The recommendations processor reads and invalidates through the tiered cache.
+        QueueWorkerModule.forProcessors(PROCESSORS, [TieredCacheModule]),
+      ],
       providers: [OutboxRelay, DataRetention],
     };
   }

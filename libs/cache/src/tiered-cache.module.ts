@@ -1,11 +1,4 @@
-import {
-  Global,
-  Inject,
-  Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-  type Provider,
-} from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
@@ -69,7 +62,11 @@ const cacheManagerProvider: Provider = {
     }),
 };
 
-@Global()
+/**
+ * Imported by each module that reads through the cache (a static module: they all share one
+ * TieredCache). Not global, so its hooks run before the global Redis module's: the cache stops before
+ * its connections close.
+ */
 @Module({
   providers: [tieredCacheProvider, cacheManagerProvider, HttpCacheInterceptor],
   exports: [TieredCache, CACHE_MANAGER, HttpCacheInterceptor],

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LifecycleModule } from '@platform/http';
 import { ComponentIndicators } from './component-indicators';
@@ -10,7 +10,6 @@ import { RedisHealthIndicator } from './redis.indicator';
  * queues, breakers, workers) only expose their status; ComponentIndicators turns whichever of them the
  * application has into Terminus indicators.
  */
-@Global()
 @Module({
   // Readiness failures are answered to the probe; logging each one would flood the log during an outage.
   imports: [TerminusModule.forRoot({ logger: false }), LifecycleModule],

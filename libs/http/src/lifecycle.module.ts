@@ -1,11 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { LifecycleState } from './lifecycle-state';
 
 /**
  * The process's one LifecycleState: graceful shutdown sets it (`app.get(LifecycleState)`), readiness
- * reads it. Global, so every module sees the same flag.
+ * reads it. A static module, so every module that imports it shares the one flag.
  */
-@Global()
 @Module({
   providers: [LifecycleState],
   exports: [LifecycleState],

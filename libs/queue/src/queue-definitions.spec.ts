@@ -24,9 +24,16 @@ describe('queue record', () => {
     expect(settings.webhooks.highWaterMark).not.toBe(100);
     expect(() => loadConfig({ QUEUE_OVERRIDES: '{"nope":{}}' })).toThrow(ConfigValidationError);
     expect(() => loadConfig({ QUEUE_OVERRIDES: '{"nope":{}}' })).toThrow(/unknown queue "nope"/);
-    expect(() =>
-      queueSettings(loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"highWaterMark":10,"lowWaterMark":10}}' })),
-    ).toThrow(/lowWaterMark/);
+    // Inverted marks, or a low mark alone, fail the config at boot, with the other variables.
+    expect(() => loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"highWaterMark":10,"lowWaterMark":10}}' })).toThrow(
+      /QUEUE_OVERRIDES: .*lowWaterMark needs a highWaterMark above it[^\n]*jobs\.lowWaterMark/,
+    );
+    expect(() => loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"lowWaterMark":10}}' })).toThrow(
+      ConfigValidationError,
+    );
+    expect(
+      queueSettings(loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"highWaterMark":10,"lowWaterMark":2}}' })).jobs,
+    ).toMatchObject({ highWaterMark: 10, lowWaterMark: 2 });
     expect(() => loadConfig({ QUEUE_OVERRIDES: '{"jobs":{"concurrency":0}}' })).toThrow(
       ConfigValidationError,
     );

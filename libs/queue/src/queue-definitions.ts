@@ -101,10 +101,8 @@ export function queueSettings(config: AppConfig): Readonly<Record<QueueName, Que
       s.highWaterMark = o.highWaterMark;
       s.lowWaterMark = Math.floor(o.highWaterMark / 2);
     }
+    // Below highWaterMark: QUEUE_OVERRIDES only takes the two together (checked at boot).
     s.lowWaterMark = o.lowWaterMark ?? s.lowWaterMark;
-    if (s.lowWaterMark >= s.highWaterMark) {
-      throw new Error(`QUEUE_OVERRIDES.${name}: lowWaterMark must be below highWaterMark`);
-    }
   }
   return declared;
 }

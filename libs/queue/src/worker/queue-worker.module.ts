@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
 import { createRedis, REDIS_SETTINGS, type RedisClient, type RedisConnectionSettings } from '@platform/redis';
 import { QUEUE_NAMES, type QueueName } from '../queue-definitions';
 import { QUEUE_PROCESSORS, QUEUE_WORKER_CONNECTION } from '../queue.tokens';
@@ -79,10 +79,15 @@ const workerConnection = {
  */
 @Module({})
 export class QueueWorkerModule {
-  static forProcessors(processors: readonly ProcessorClass[]): DynamicModule {
+  /** `imports`: the modules the processors inject from (the cache, say), besides the global ones. */
+  static forProcessors(
+    processors: readonly ProcessorClass[],
+    imports: NonNullable<ModuleMetadata['imports']> = [],
+  ): DynamicModule {
     const registrations = registerProcessors(processors);
     return {
       module: QueueWorkerModule,
+      imports,
       providers: [
         workerConnection,
         ...registrations.map(({ processor, host }) => ({ provide: processor, useClass: host })),
