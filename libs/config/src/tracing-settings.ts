@@ -1,37 +1,40 @@
 import { z } from 'zod';
+import { complete, env, envShape, readDeclared, type Declaration, type Declared } from './declaration';
 
 /**
  * The standard OpenTelemetry variables that decide whether traces are exported. Tracing is off
  * unless an exporter is configured: an OTLP endpoint, or OTEL_TRACES_EXPORTER other than `none`.
  * Every other OTEL_* variable (protocol, headers, sampler, resource attributes) is read by the
- * OpenTelemetry SDK itself, as its specification says.
+ * OpenTelemetry SDK itself, as its specification says. The `tracing` section of configDeclaration.
  */
-export const tracingEnvShape = {
-  OTEL_SDK_DISABLED: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  OTEL_TRACES_EXPORTER: z.string().optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
-};
-const tracingEnvSchema = z.object(tracingEnvShape);
-type TracingEnv = z.infer<typeof tracingEnvSchema>;
+export const tracingDeclaration = {
+  /** Whether traces are exported; decided by these four variables together (toTracingSettings). */
+  enabled: {
+    sdkDisabled: env(
+      'OTEL_SDK_DISABLED',
+      z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((v) => v === 'true'),
+    ),
+    exporter: env('OTEL_TRACES_EXPORTER', z.string().optional()),
+    endpoint: env('OTEL_EXPORTER_OTLP_ENDPOINT', z.url().optional()),
+    tracesEndpoint: env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', z.url().optional()),
+  },
+  /** OTEL_SERVICE_NAME; each app falls back to its own name. */
+  serviceName: env('OTEL_SERVICE_NAME', z.string().min(1).optional()),
+} satisfies Declaration;
+const tracingEnvSchema = z.object(envShape(tracingDeclaration));
 
 export type TracingSettings = ReturnType<typeof toTracingSettings>;
 
-export function toTracingSettings(e: TracingEnv) {
-  const exporter = e.OTEL_TRACES_EXPORTER?.trim();
+/** `enabled` is derived: no one variable turns tracing on. */
+export function toTracingSettings(t: Declared<typeof tracingDeclaration>) {
+  const { sdkDisabled, exporter, endpoint, tracesEndpoint } = t.enabled;
+  const chosen = exporter?.trim();
   const configured =
-    exporter !== undefined && exporter !== ''
-      ? exporter !== 'none'
-      : Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  return {
-    enabled: configured && !e.OTEL_SDK_DISABLED,
-    /** OTEL_SERVICE_NAME; each app falls back to its own name. */
-    serviceName: e.OTEL_SERVICE_NAME,
-  };
+    chosen !== undefined && chosen !== '' ? chosen !== 'none' : Boolean(endpoint || tracesEndpoint);
+  return complete(t, { enabled: configured && !sdkDisabled });
 }
 
 /**
@@ -41,5 +44,7 @@ export function toTracingSettings(e: TracingEnv) {
  */
 export function loadTracingSettings(env: Record<string, string | undefined> = process.env): TracingSettings {
   const parsed = tracingEnvSchema.safeParse(env);
-  return parsed.success ? toTracingSettings(parsed.data) : { enabled: false, serviceName: undefined };
+  return parsed.success
+    ? toTracingSettings(readDeclared(tracingDeclaration, parsed.data))
+    : { enabled: false, serviceName: undefined };
 }
