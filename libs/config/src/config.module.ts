@@ -3,6 +3,7 @@ import { loadConfig, type AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+// Global: every module reads APP_CONFIG (as @nestjs/config's isGlobal).
 @Global()
 @Module({})
 export class ConfigModule {

@@ -13,7 +13,8 @@ import { connectResiliently, stopReconnecting } from './resilient-data-source';
 
 /**
  * The data source (primary) with replica routing; repositories come from `TypeOrmModule.forFeature` in
- * feature modules and route reads without knowing it (see ReplicaRouter).
+ * feature modules and route reads without knowing it (see ReplicaRouter). Global: its pools close after
+ * every module that queries them (Nest runs global modules' shutdown hooks last).
  */
 @Global()
 @Module({

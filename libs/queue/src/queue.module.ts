@@ -47,7 +47,8 @@ const queuesByName = {
 /**
  * Producers, the outbox, durable writes and queue metrics/health: import once in each app. Every declared queue and
  * the flow producer are registered with @nestjs/bullmq, on the producer connection, under the
- * hash-tagged prefix and with BullMQ telemetry; QueueRegistry is the typed view of them.
+ * hash-tagged prefix and with BullMQ telemetry; QueueRegistry is the typed view of them. Global: its
+ * producer connection closes after @nestjs/bullmq's queue modules (which it imports) closed their queues.
  */
 @Global()
 @Module({

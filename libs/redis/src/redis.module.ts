@@ -62,6 +62,7 @@ async function refuseOldRedis(client: RedisClient): Promise<void> {
   }
 }
 
+// Global: the connections close after every module that uses them (global hooks run last on shutdown).
 @Global()
 @Module({
   providers: [settingsProvider, commandsProvider, subscriberProvider],

@@ -11,7 +11,8 @@ import { ThrottleService } from './throttle.service';
  * first: per client IP on anonymous routes; CallerRateLimitGuard after auth), the ThrottleService
  * they share, and the failed-auth bucket every auth check draws on (AuthFailureLimiter, also
  * provided as @platform/security's CREDENTIAL_ATTEMPTS). Needs ConfigModule, RedisModule and
- * ResilienceModule.
+ * ResilienceModule. Global: AdminTokenGuard (@platform/security) resolves CREDENTIAL_ATTEMPTS inside
+ * whichever module uses the guard.
  */
 @Global()
 @Module({
