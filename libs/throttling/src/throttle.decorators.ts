@@ -4,7 +4,7 @@ import { AUTHENTICATED_ROUTE, THROTTLE_COST, type ThrottleCostOf } from './throt
 /**
  * Marks a route whose caller is known only once its auth has run (the app's pipeline decides which
  * auth): the global guard then only checks the failed-auth bucket for it, and the caller's own bucket
- * is taken after auth by CallerRateLimitGuard.
+ * is taken after auth by CallerThrottleGuard.
  */
 export const AuthenticatedRoute = () => SetMetadata(AUTHENTICATED_ROUTE, true);
 

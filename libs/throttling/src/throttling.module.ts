@@ -3,12 +3,12 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { CREDENTIAL_ATTEMPTS } from '@platform/security';
 import { AuthFailureLimiter } from './auth-failure-limiter';
-import { anonymousTtlMs, CallerRateLimitGuard, GlobalRateLimitGuard } from './rate-limit.guards';
+import { anonymousTtlMs, CallerThrottleGuard, GlobalThrottleGuard } from './throttle.guards';
 import { ThrottleService } from './throttle.service';
 
 /**
- * Rate limiting for an HTTP app: the guards its request pipeline puts in order (GlobalRateLimitGuard
- * first: per client IP on anonymous routes; CallerRateLimitGuard after auth), the ThrottleService
+ * Rate limiting for an HTTP app: the guards its request pipeline puts in order (GlobalThrottleGuard
+ * first: per client IP on anonymous routes; CallerThrottleGuard after auth), the ThrottleService
  * they share, and the failed-auth bucket every auth check draws on (AuthFailureLimiter, also
  * provided as @platform/security's CREDENTIAL_ATTEMPTS). Needs ConfigModule, RedisModule and
  * ResilienceModule. Global: AdminTokenGuard (@platform/security) resolves CREDENTIAL_ATTEMPTS inside
@@ -32,15 +32,15 @@ import { ThrottleService } from './throttle.service';
     ThrottleService,
     AuthFailureLimiter,
     { provide: CREDENTIAL_ATTEMPTS, useExisting: AuthFailureLimiter },
-    CallerRateLimitGuard,
-    GlobalRateLimitGuard,
+    CallerThrottleGuard,
+    GlobalThrottleGuard,
   ],
   exports: [
     ThrottleService,
     AuthFailureLimiter,
     CREDENTIAL_ATTEMPTS,
-    CallerRateLimitGuard,
-    GlobalRateLimitGuard,
+    CallerThrottleGuard,
+    GlobalThrottleGuard,
   ],
 })
 export class ThrottlingModule {}

@@ -2,12 +2,12 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { API_KEY_ROUTE } from './api-key-auth.decorator';
-import { rateLimitSubjectOf } from './caller';
+import { throttleSubjectOf } from './caller';
 import { CallerResolver } from './caller-resolver';
 
 /**
  * The pipeline's auth step for routes marked @ApiKeyAuth(): sets `request.caller` and the caller's
- * rate-limit subject (CallerRateLimitGuard runs next). It also draws on the address's failed-auth
+ * throttle subject (CallerThrottleGuard runs next). It also draws on the address's failed-auth
  * bucket, only where a key needs it (see CallerResolver). Other routes pass untouched.
  */
 @Injectable()
@@ -26,7 +26,7 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const caller = await this.callers.resolve(request);
     request.caller = caller;
-    request.rateLimitSubject = rateLimitSubjectOf(caller);
+    request.throttleSubject = throttleSubjectOf(caller);
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { RateLimitSubject } from '@platform/throttling';
+import type { ThrottleSubject } from '@platform/throttling';
 import type { TierLimits } from '../tiers/tiers.service';
 
 /** Who is calling: set by ApiKeyGuard on every authenticated request. */
@@ -20,7 +20,7 @@ declare module 'fastify' {
 }
 
 /** The caller's token bucket: one per API key, with its tier's limits. */
-export function rateLimitSubjectOf(caller: Caller): RateLimitSubject {
+export function throttleSubjectOf(caller: Caller): ThrottleSubject {
   return {
     id: caller.apiKeyId,
     tier: caller.tier.name,

@@ -18,7 +18,7 @@ import {
   ThrottleService,
   type BucketDecision,
 } from '@platform/throttling';
-import { rateLimitSubjectOf } from '../auth/caller';
+import { throttleSubjectOf } from '../auth/caller';
 import { CallerResolver } from '../auth/caller-resolver';
 import { fastPathCounter } from './fast-path-metrics';
 import { FastPathRoutes } from './fast-path-routes';
@@ -70,7 +70,7 @@ export class CachedReadFastPath {
     if (!cached) return this.pass();
     this.answered.inc();
     nameServerSpanAfterRoute(request.routeOptions.url!);
-    const bucket = subjectBucket(rateLimitSubjectOf(caller));
+    const bucket = subjectBucket(throttleSubjectOf(caller));
     const local = this.throttle.tryTake(bucket, route.cost);
     if (local) return this.answer(request, reply, route.scope !== undefined, cached, local);
     return this.throttle

@@ -62,12 +62,12 @@ export class FastPathLearner implements NestInterceptor {
       context.getHandler(),
     );
     // Authenticated by API key and charged to the caller's bucket: the fast path does exactly that.
-    if (!options || !request.caller || request.rateLimitCost === undefined) return;
+    if (!options || !request.caller || request.throttleCost === undefined) return;
     const ownGuards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets);
     const ownInterceptors = this.reflector.getAllAndMerge<unknown[]>(INTERCEPTORS_METADATA, targets);
     if (ownGuards.length > 0 || ownInterceptors.length > 0) return;
     // A cost computed per request cannot be learned from one request.
     if (typeof this.reflector.getAllAndOverride<unknown>(THROTTLE_COST, targets) === 'function') return;
-    this.routes.add(route, { scope: options.scope, cost: request.rateLimitCost });
+    this.routes.add(route, { scope: options.scope, cost: request.throttleCost });
   }
 }

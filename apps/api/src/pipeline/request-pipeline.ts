@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpCacheInterceptor } from '@platform/cache';
 import type { AppConfig } from '@platform/config';
 import { installLoadShedding } from '@platform/resilience';
-import { CallerRateLimitGuard, GlobalRateLimitGuard } from '@platform/throttling';
+import { CallerThrottleGuard, GlobalThrottleGuard } from '@platform/throttling';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ConsistencyInterceptor } from '../auth/consistency.interceptor';
 import { CachedReadFastPath } from './cached-read-fast-path';
@@ -22,13 +22,13 @@ import { FastPathLearner, FastPathRoutes } from './fast-path-routes';
  *      answered here, with steps 4-9's semantics (not for an
  *      address that failed auth lately)
  *   Nest: guards in this order, then interceptors in this order, then the handler
- *   4. per-IP bucket (anonymous routes; authenticated routes       GlobalRateLimitGuard
+ *   4. per-IP bucket (anonymous routes; authenticated routes       GlobalThrottleGuard
  *      pass on to their auth step)
  *   5. auth: API key (@ApiKeyAuth) / admin token (@AdminAuth),     ApiKeyGuard / AdminTokenGuard
  *      each drawing on the address's failed-auth bucket before     (AuthFailureLimiter; Bull
  *      it checks: no I/O for a malformed key, none for a key the   Board's basic auth, mounted
  *      cache knows, an attempt reserved before a lookup            beside, uses it too)
- *   6. throttle: the caller's tier bucket, through token leases    CallerRateLimitGuard
+ *   6. throttle: the caller's tier bucket, through token leases    CallerThrottleGuard
  *   7. consistency: read-your-writes scope (only with replicas)    ConsistencyInterceptor
  *   8. the fast path learns the routes it may answer               FastPathLearner
  *   9. cache: @CachedResponse GETs (X-Cache, ETag, 304)            HttpCacheInterceptor
@@ -41,9 +41,9 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   FastPathRoutes,
   FastPathLearner,
   CachedReadFastPath,
-  { provide: APP_GUARD, useExisting: GlobalRateLimitGuard },
+  { provide: APP_GUARD, useExisting: GlobalThrottleGuard },
   { provide: APP_GUARD, useExisting: ApiKeyGuard },
-  { provide: APP_GUARD, useExisting: CallerRateLimitGuard },
+  { provide: APP_GUARD, useExisting: CallerThrottleGuard },
   { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
   { provide: APP_INTERCEPTOR, useExisting: FastPathLearner },
   { provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor },

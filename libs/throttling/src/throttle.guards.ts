@@ -15,7 +15,7 @@ import { clientAddressKey } from './client-address';
 import { applyDecision } from './rate-limit-response';
 import type { BucketRequest } from './throttle.service';
 import { ThrottleService } from './throttle.service';
-import { subjectBucket } from './rate-limit-subject';
+import { subjectBucket } from './throttle-subject';
 import {
   AUTHENTICATED_ROUTE,
   resolveThrottleCost,
@@ -66,7 +66,7 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
     );
     const decision = this.throttle.tryTake(bucket, cost) ?? (await this.throttle.take(bucket, cost));
     applyDecision(reply, decision, 'Rate limit exceeded; retry after the time in Retry-After');
-    if (request.rateLimitSubject) request.rateLimitCost = cost;
+    if (request.throttleSubject) request.throttleCost = cost;
     return true;
   }
 
@@ -76,7 +76,7 @@ abstract class TokenBucketGuard extends ThrottlerGuard {
     limit: number,
     ttl: number,
   ): Promise<BucketRequest> {
-    const subject = request.rateLimitSubject;
+    const subject = request.throttleSubject;
     if (subject) return subjectBucket(subject);
     const ip = await this.getTracker(request);
     const anonymous = this.config.throttle.anonymous;
@@ -113,7 +113,7 @@ export function anonymousTtlMs(config: AppConfig): number {
  * bucket is taken after it. Every other route is limited per client IP.
  */
 @Injectable()
-export class GlobalRateLimitGuard extends TokenBucketGuard {
+export class GlobalThrottleGuard extends TokenBucketGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -125,13 +125,13 @@ export class GlobalRateLimitGuard extends TokenBucketGuard {
 
 /**
  * Runs after auth (the app's pipeline puts it there): the caller's tier bucket, on requests whose
- * auth named a rate-limit subject. Others were limited per client IP by the global guard already.
+ * auth named a throttle subject. Others were limited per client IP by the global guard already.
  */
 @Injectable()
-export class CallerRateLimitGuard extends TokenBucketGuard {
+export class CallerThrottleGuard extends TokenBucketGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    if (!context.switchToHttp().getRequest<FastifyRequest>().rateLimitSubject) return true;
+    if (!context.switchToHttp().getRequest<FastifyRequest>().throttleSubject) return true;
     return this.limit(context);
   }
 }
