@@ -37,7 +37,7 @@ export default tseslint.config(
           patterns: [
             { group: ['**/apps/**'], message: 'Libraries never import apps.' },
             {
-              regex: 'test/support(/(?!libs$)[^/]+)?$',
+              regex: 'test/support(?!/libs$)(/.*)?$',
               message: "A lib's tests use test/support/libs: the rest of test/support starts the apps.",
             },
             { group: ['@platform/*/*'], message: 'Import a lib through its index: @platform/<lib>.' },

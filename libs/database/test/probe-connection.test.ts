@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProbeConnection } from '../src/replicas/probe-connection';
 
@@ -58,5 +59,36 @@ describe('ProbeConnection', () => {
     expect(failures.map((f) => f.status)).toEqual(Array(5).fill('rejected'));
     const [row] = await probe.query<{ one: number }>('SELECT 1 AS one', 1_000);
     expect(row.one).toBe(1);
+  });
+
+  it('fails in time, and closes, against a server that accepts and never answers', async () => {
+    // A stopped host behind a live port: it takes the bytes, never answers and never hangs up, so pg's
+    // polite end() (goodbye, then wait for the server's close) would wait forever.
+    const sockets = new Set<Socket>();
+    const silent = createServer({ allowHalfOpen: true }, (socket) => {
+      sockets.add(socket.resume().on('close', () => sockets.delete(socket)));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const stalled = new ProbeConnection(`postgres://postgres@127.0.0.1:${port}/postgres`, 'probe-stall-test');
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const started = Date.now();
+        await expect(stalled.query('SELECT 1', 200)).rejects.toThrow(/timed out/);
+        // Each probe answers at its deadline; the second is not stuck behind the first's close.
+        expect(Date.now() - started).toBeLessThan(1_000);
+      }
+      // Shutdown during a stalled handshake: the close gives the server a grace to say goodbye, then
+      // cuts the socket; the probe waiting on it fails, at the latest at its deadline.
+      const pending = stalled.query('SELECT 1', 2_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closing = Date.now();
+      await stalled.close();
+      expect(Date.now() - closing).toBeLessThan(2_500);
+      await expect(pending).rejects.toThrow();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

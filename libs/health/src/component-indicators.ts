@@ -4,7 +4,7 @@ import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/te
 import { TieredCache } from '@platform/cache';
 import { PrimaryReadiness, ReplicaRouter } from '@platform/database';
 import { pendingDepth, QueueRegistry, QueueWorkers, RedisMemory } from '@platform/queue';
-import { CircuitBreakerRegistry } from '@platform/resilience';
+import { CircuitBreakerRegistry, withDeadline } from '@platform/resilience';
 
 /**
  * The Terminus indicators built from the components' own status methods. A component is checked when
@@ -47,13 +47,16 @@ export class ComponentIndicators implements OnModuleInit {
     const { primary, workers } = this;
     if (primary) {
       // On a connection of its own, not the app's pool (see PrimaryReadiness). check() keeps its own
-      // deadline, which lets an answer already on the socket win; this timer is only a backstop, and
-      // one of the same length would fire first after a blocked event loop and fail that answer.
+      // deadline; this one is a backstop, under the kubelet's 2 s probe timeout. Both let an answer
+      // already on the socket win after a blocked event loop (withDeadline); a plain timer
+      // (Terminus' withTimeout) would fail it.
+      const backstopMs = primary.timeoutMs * 1.5;
       checks.push(() =>
         this.indicators
           .check('postgres')
-          .attempt(() => primary.check())
-          .withTimeout(primary.timeoutMs * 2),
+          .attempt(() =>
+            withDeadline(primary.check(), backstopMs, () => new Error(`timed out after ${backstopMs} ms`)),
+          ),
       );
     }
     if (workers) {

@@ -30,7 +30,6 @@ export class MetricsModule {
             path: '/metrics',
             controller: ClusterAwareMetricsController,
             defaultMetrics: { enabled: false },
-            global: true,
           }),
         ],
       };

@@ -8,3 +8,4 @@ export { NamedBreaker, isBreakerOpenError, isBreakerTimeoutError, type BreakerSt
 export { STATE_VALUE as BREAKER_STATE_VALUE } from './breaker-metrics';
 export { installLoadShedding } from './load-shedding';
 export { PROBE_PATHS, isProbePath } from './probe-routes';
+export { withDeadline } from './deadline';
