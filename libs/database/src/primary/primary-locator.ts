@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Client } from 'pg';
+import { ProbeConnection } from '../replicas/probe-connection';
 
 export type HostRole = 'primary' | 'standby' | 'down';
 
@@ -69,22 +69,22 @@ export class PrimaryLocator {
   }
 }
 
-/** One short-lived connection: is this host up, and is it in recovery? */
+/**
+ * One short-lived connection: is this host up, and is it in recovery? A probe connection, so a stalled
+ * event loop does not mark a host that answered in time as down, nor a silent host hold the close.
+ */
 export async function probeRole(url: string, timeoutMs: number): Promise<HostRole> {
-  const client = new Client({
-    connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-  });
-  client.on('error', () => undefined);
+  const connection = new ProbeConnection(url, 'platform-locator');
   try {
-    await client.connect();
-    const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
-    return rows[0].standby ? 'standby' : 'primary';
+    const [row] = await connection.query<{ standby: boolean }>(
+      'SELECT pg_is_in_recovery() AS standby',
+      timeoutMs,
+    );
+    return row.standby ? 'standby' : 'primary';
   } catch {
     return 'down';
   } finally {
-    await client.end().catch(() => undefined);
+    void connection.close();
   }
 }
 
