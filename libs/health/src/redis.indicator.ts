@@ -7,6 +7,10 @@ import {
   type RedisClient,
   type RedisConnectionSettings,
 } from '@platform/redis';
+import { withDeadline } from '@platform/resilience';
+
+/** Not Terminus' withTimeout: a plain timer that fails an answer already read after a stalled loop. */
+const timedOut = (ms: number) => new Error(`timed out after ${ms} ms`);
 
 /**
  * Pings the very connection the app uses for commands: a separate health connection could be up
@@ -21,13 +25,10 @@ export class RedisHealthIndicator {
   ) {}
 
   ping(key = 'redis', timeoutMs = 1_000) {
-    return this.health
-      .check(key)
-      .attempt(async () => {
-        if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
-        await this.redis.ping();
-      })
-      .withTimeout(timeoutMs);
+    return this.health.check(key).attempt(async () => {
+      if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
+      await withDeadline(this.redis.ping(), timeoutMs, () => timedOut(timeoutMs));
+    });
   }
 
   /**
@@ -43,13 +44,11 @@ export class RedisHealthIndicator {
     const topology = this.settings.topology ?? { kind: 'standalone' as const, url: this.settings.url };
     return this.degradedWhenDown(
       key,
-      this.health
-        .check(key)
-        .attempt(async () => {
-          if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
-          return { ...(await describeRedis(this.redis, topology)) };
-        })
-        .withTimeout(timeoutMs),
+      this.health.check(key).attempt(async () => {
+        if (this.redis.status !== 'ready') throw new Error(`connection ${this.redis.status}`);
+        const described = describeRedis(this.redis, topology);
+        return { ...(await withDeadline(described, timeoutMs, () => timedOut(timeoutMs))) };
+      }),
     );
   }
 
