@@ -47,6 +47,7 @@ export {
   JobTooLargeError,
   RedisMemoryHighError,
   TooManyPendingJobsError,
+  producerTimeoutMs,
 } from './producer/queue-errors';
 export { MemoryGuard, type MemoryReading, type MemoryGuardSettings } from './producer/memory-guard';
 export { RedisMemory } from './producer/redis-memory';

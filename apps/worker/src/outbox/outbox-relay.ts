@@ -7,7 +7,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '@platform/config';
-import { Outbox, pruneProcessedJobs } from '@platform/queue';
+import { Outbox, producerTimeoutMs, pruneProcessedJobs } from '@platform/queue';
 
 /** Dispatched outbox rows are kept this long (audit, GET /v1/jobs/:id ownership), then pruned. */
 const KEEP_DISPATCHED_DAYS = 7;
@@ -32,7 +32,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
   ) {
-    this.graceMs = Math.max(1_000, config.redis.commandTimeoutMs * 2) + 1_000;
+    this.graceMs = producerTimeoutMs(config) + 1_000;
   }
 
   onApplicationBootstrap(): void {

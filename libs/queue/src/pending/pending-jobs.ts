@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
 import { InjectConfig, type AppConfig } from '@platform/config';
 import type { RedisClient } from '@platform/redis';
-import { QueueUnavailableError, TooManyPendingJobsError, withTimeout } from '../producer/queue-errors';
+import {
+  producerTimeoutMs,
+  QueueUnavailableError,
+  TooManyPendingJobsError,
+  withTimeout,
+} from '../producer/queue-errors';
 import { bullPrefix, QueueRegistry } from '../queue-registry';
 import { RESERVE_PENDING_LUA } from './pending-jobs.lua';
 
@@ -44,7 +49,7 @@ export class PendingJobs {
     @InjectConfig() config: AppConfig,
   ) {
     this.prefix = `${bullPrefix(config)}:pending:`;
-    this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
+    this.timeoutMs = producerTimeoutMs(config);
   }
 
   /**

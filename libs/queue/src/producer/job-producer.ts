@@ -18,7 +18,7 @@ import { baseJobOptions } from './job-options';
 import type { AddedJob, JobSink } from './job-sink';
 import type { ReplicaAcks } from './replica-acks';
 import { QueueGates } from './queue-gates';
-import { JobTooLargeError, QueueUnavailableError, withTimeout } from './queue-errors';
+import { JobTooLargeError, producerTimeoutMs, QueueUnavailableError, withTimeout } from './queue-errors';
 
 export interface EnqueueOptions {
   /** Defaults to the queue's default class. Never BullMQ's 0. */
@@ -66,8 +66,7 @@ export class JobProducer implements JobSink {
     @InjectConfig() private readonly config: AppConfig,
     private readonly gates: QueueGates,
   ) {
-    // Producers are on the request path: a Redis that stops answering fails the call, not the request.
-    this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
+    this.timeoutMs = producerTimeoutMs(config);
   }
 
   /** What confirms that replicas have the jobs added (undefined: no replica is required). */

@@ -1,4 +1,6 @@
+import type { AppConfig } from '@platform/config';
 import { ApiError } from '@platform/http';
+import { withDeadline } from '@platform/resilience';
 
 /**
  * A queue is over its high-water mark; retry after `retryAfterSeconds`. It is an ApiError, so a
@@ -80,17 +82,18 @@ export class TooManyPendingJobsError extends ApiError {
   }
 }
 
-/** Rejects after `ms`; producers never hang on a Redis that stopped answering. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * How long a producer's Redis call (add, depth read, memory read, pending count) may take: it is on
+ * the request path, so a Redis that stops answering fails the call, not the request.
+ */
+export function producerTimeoutMs(config: AppConfig): number {
+  return Math.max(1_000, config.redis.commandTimeoutMs * 2);
+}
+
+/**
+ * Rejects with QueueUnavailableError after `ms`: producers never hang on a Redis that stopped
+ * answering. On withDeadline: an answer already on the socket after a stalled loop still counts.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(promise, ms, () => new QueueUnavailableError(`${what} timed out after ${ms} ms`));
 }

@@ -4,7 +4,7 @@ import type { QueueName, QueueSettings } from '../queue-definitions';
 import { pendingDepth, PENDING_STATES, QueueRegistry } from '../queue-registry';
 import { QUEUE_SETTINGS } from '../queue.tokens';
 import { BackpressureGate } from './backpressure-gate';
-import { withTimeout } from './queue-errors';
+import { producerTimeoutMs, withTimeout } from './queue-errors';
 
 /**
  * One backpressure gate per queue, shared by this process: JobProducer tells it what every add put
@@ -20,8 +20,7 @@ export class QueueGates {
     @Inject(QUEUE_SETTINGS) private readonly settings: Readonly<Record<QueueName, QueueSettings>>,
     @InjectConfig() private readonly config: AppConfig,
   ) {
-    // On the request path: a Redis that stops answering fails the admission, not the request.
-    this.timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
+    this.timeoutMs = producerTimeoutMs(config);
   }
 
   get(queue: QueueName): BackpressureGate {

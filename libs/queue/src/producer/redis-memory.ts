@@ -5,7 +5,7 @@ import type { RedisClient } from '@platform/redis';
 import { addMemorySource, memoryGuardRejections } from '../queue-metrics';
 import { QueueRegistry } from '../queue-registry';
 import { MemoryGuard, type MemoryReading } from './memory-guard';
-import { RedisMemoryHighError, withTimeout } from './queue-errors';
+import { producerTimeoutMs, RedisMemoryHighError, withTimeout } from './queue-errors';
 
 /** How long an INFO memory reading is reused: the guard costs one round trip per second per process. */
 const READ_EVERY_MS = 1_000;
@@ -23,7 +23,7 @@ export class RedisMemory implements OnModuleInit, OnApplicationShutdown {
   private removeSource?: () => void;
 
   constructor(registry: QueueRegistry, @InjectConfig() config: AppConfig) {
-    const timeoutMs = Math.max(1_000, config.redis.commandTimeoutMs * 2);
+    const timeoutMs = producerTimeoutMs(config);
     this.guard = new MemoryGuard(
       { ratio: config.redis.memoryGuardRatio, cacheMs: READ_EVERY_MS, retryAfterSeconds: RETRY_AFTER_S },
       () => withTimeout(readMemory(registry.connection), timeoutMs, 'INFO memory'),
