@@ -45,12 +45,7 @@ export class ProbeConnection {
     this.client = undefined;
     this.socket = undefined;
     if (!client) return;
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.end().catch(() => undefined),
-      new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
-    ]);
-    clearTimeout(grace);
+    await withDeadline(client.end(), CLOSE_GRACE_MS, () => new Error('no goodbye')).catch(() => undefined);
     socket?.destroy();
   }
 
