@@ -28,6 +28,14 @@ export function throttleSubjectOf(caller: Caller): ThrottleSubject {
   };
 }
 
+/**
+ * The replica router's name for an API key's reads and writes: the requests it makes read its own
+ * writes (ConsistencyInterceptor), and a write made for it off its request records the same name.
+ */
+export function callerConsistencyKey(apiKeyId: string): string {
+  return `api-key:${apiKeyId}`;
+}
+
 /** `@CurrentCaller() caller: Caller` in a handler behind ApiKeyGuard. */
 export const CurrentCaller = createParamDecorator((_data: unknown, ctx: ExecutionContext): Caller => {
   const caller = ctx.switchToHttp().getRequest<FastifyRequest>().caller;

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { readFromPrimary, ReplicaRouter, runAs, runWithoutCaller } from '@platform/database';
 import { ADMIN_ROUTE } from '../admin/admin-auth.decorator';
+import { callerConsistencyKey } from './caller';
 
 /**
  * Runs each authenticated handler as its API key, so the replica router remembers that caller's writes
@@ -25,7 +26,7 @@ export class ConsistencyInterceptor implements NestInterceptor {
     if (!this.router.routesReads) return next.handle();
     const caller = context.switchToHttp().getRequest<FastifyRequest>().caller;
     // Nest binds the handler to the async context in which handle() is called: this one.
-    if (caller) return runAs(`api-key:${caller.apiKeyId}`, () => next.handle());
+    if (caller) return runAs(callerConsistencyKey(caller.apiKeyId), () => next.handle());
     const admin = this.reflector.getAllAndOverride<boolean | undefined>(ADMIN_ROUTE, [
       context.getHandler(),
       context.getClass(),

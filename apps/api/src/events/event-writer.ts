@@ -15,6 +15,7 @@ import {
   type DurableBatch,
   type StagedOutboxRow,
 } from '@platform/queue';
+import { callerConsistencyKey } from '../auth/caller';
 import type { EventInput } from './events.schemas';
 
 /** One POST /v1/events, as the writer takes it. */
@@ -227,7 +228,7 @@ export class EventWriter implements BeforeApplicationShutdown {
 function consistencyKeys(written: Staged[]): Set<string> {
   const keys = new Set<string>();
   for (const s of written) {
-    keys.add(`api-key:${s.write.apiKeyId}`);
+    keys.add(callerConsistencyKey(s.write.apiKeyId));
     for (const user of s.write.users) keys.add(userConsistencyKey(s.write.tenantId, user));
   }
   return keys;
