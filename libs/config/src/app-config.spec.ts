@@ -184,6 +184,8 @@ describe('production defaults', () => {
   it('refuses a metrics port equal to the public one, and a CORS wildcard', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PORT: '3002' })).toThrow(/METRICS_PORT/);
     expect(() => loadConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(/METRICS_PORT/);
+    // PORT unset: its default (3000) is what the metrics port must differ from.
+    expect(() => loadConfig({ METRICS_PORT: '3000' })).toThrow(/METRICS_PORT: must differ from PORT/);
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
   });
 });

@@ -56,7 +56,7 @@ function crossFieldIssues(cleaned: Env): string[] {
   const metricsPort = Number(
     cleaned.METRICS_PORT ?? (cleaned.NODE_ENV === 'production' ? DEFAULT_METRICS_PORT : NaN),
   );
-  if (metricsPort > 0 && metricsPort === Number(cleaned.PORT ?? '3000')) {
+  if (metricsPort > 0 && metricsPort === readVariable(cleaned, 'PORT')) {
     issues.push('METRICS_PORT: must differ from PORT (metrics are kept off the public port)');
   }
   if (cleaned.REDIS_SENTINELS && cleaned.REDIS_CLUSTER_NODES) {
@@ -65,12 +65,24 @@ function crossFieldIssues(cleaned: Env): string[] {
   if (cleaned.REDIS_SENTINELS && !cleaned.REDIS_SENTINEL_NAME) {
     issues.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored master name)');
   }
-  const webhookIssue = webhookDeadlineIssue(cleaned);
+  const webhookIssue = webhookDeadlineIssue(
+    readVariable(cleaned, 'WEBHOOK_DELIVERY_TIMEOUT_MS'),
+    readVariable(cleaned, 'QUEUE_STALLED_INTERVAL_MS'),
+  );
   if (webhookIssue) issues.push(webhookIssue);
   if (Boolean(cleaned.ADMIN_USER) !== Boolean(cleaned.ADMIN_PASSWORD)) {
     issues.push('ADMIN_USER / ADMIN_PASSWORD: set both or neither');
   }
   return issues;
+}
+
+/**
+ * One variable as its own schema reads it (its default when unset); undefined when it is invalid,
+ * which the schema reports on its own line.
+ */
+function readVariable(cleaned: Env, name: string): unknown {
+  const result = envSchema.shape[name].safeParse(cleaned[name]);
+  return result.success ? result.data : undefined;
 }
 
 /**

@@ -35,11 +35,8 @@ const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
  * another worker may start the same delivery. An attempt that always ends before its lock could lapse
  * cannot overlap its own retry, so a deadline at or past the lock is refused at boot.
  */
-export function webhookDeadlineIssue(env: Record<string, string | undefined>): string | undefined {
-  const deadline = Number(env.WEBHOOK_DELIVERY_TIMEOUT_MS);
-  const lock = Number(env.QUEUE_STALLED_INTERVAL_MS ?? 30_000);
-  if (env.WEBHOOK_DELIVERY_TIMEOUT_MS === undefined || !Number.isFinite(deadline) || !Number.isFinite(lock))
-    return undefined;
+export function webhookDeadlineIssue(deadline: unknown, lock: unknown): string | undefined {
+  if (typeof deadline !== 'number' || typeof lock !== 'number') return undefined;
   return deadline < lock
     ? undefined
     : `WEBHOOK_DELIVERY_TIMEOUT_MS: must be below QUEUE_STALLED_INTERVAL_MS (${lock} ms, the job lock)`;
