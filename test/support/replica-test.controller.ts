@@ -1,10 +1,8 @@
 import { Controller } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Tier } from '@platform/database';
 import { SkipThrottle } from '@platform/throttling';
 import { ApiKeyAuth } from '../../apps/api/src/auth/api-key-auth.decorator';
 import { AuthModule } from '../../apps/api/src/auth/auth.module';
-import { ReplicaTestRoutes } from './replica-test-routes';
+import { REPLICA_ROUTES_IMPORTS, ReplicaTestRoutes } from './replica-test-routes';
 
 /**
  * The replica test routes (replica-test-routes.ts) inside the whole API, at `/v1/replica-test/...`,
@@ -19,4 +17,4 @@ import { ReplicaTestRoutes } from './replica-test-routes';
 @SkipThrottle()
 export class ReplicaTestController extends ReplicaTestRoutes {}
 
-export const REPLICA_TEST_IMPORTS = [TypeOrmModule.forFeature([Tier]), AuthModule];
+export const REPLICA_TEST_IMPORTS = [...REPLICA_ROUTES_IMPORTS, AuthModule];
